@@ -1,0 +1,8 @@
+%{
+/* placeholder */
+int yylex(void);
+void yyerror(const char *s);
+%}
+%%
+start: ;
+%%

@@ -1,0 +1,307 @@
+/* The script's abstract syntax tree: what the grammar builds, before any
+ * meaning is given to it (timeline.c does that). */
+#ifndef TCPCHECK_SCRIPT_H
+#define TCPCHECK_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "diag.h"
+
+/* --- expressions: system call arguments and results ----------------------- */
+
+enum expr_kind {
+	EXPR_ELLIPSIS, /* ... */
+	EXPR_INT,      /* 42, -1, 0x2a */
+	EXPR_WORD,     /* SOL_SOCKET, EINPROGRESS, ESTABLISHED: resolved later */
+	EXPR_STRING,   /* "text", without the quotes, escapes undone */
+	EXPR_BINARY,   /* lhs op rhs; op is '|' (the only one the corpus uses) */
+	EXPR_LIST,     /* [a, b]; also [4], an int passed by reference */
+	EXPR_STRUCT,   /* {a, b} or {name=value, ...} */
+	EXPR_FIELD,    /* name=value or name(index)=value, inside a struct */
+	EXPR_CALL,     /* name(args): htons(8080), inet_addr("1.2.3.4") */
+};
+
+struct expr;
+
+struct expr_list {
+	size_t count;
+	struct expr **items;
+};
+
+struct expr {
+	enum expr_kind kind;
+	struct src_loc loc;
+	union {
+		int64_t num; /* EXPR_INT */
+		char *text;  /* EXPR_WORD: the name; EXPR_STRING: the contents */
+		struct {
+			int op;
+			struct expr *lhs, *rhs;
+		} binary;
+		struct expr_list items; /* EXPR_LIST, EXPR_STRUCT */
+		struct {
+			char *name;
+			struct expr *index; /* msg_iov(1)=...: the 1; else NULL */
+			struct expr *value;
+		} field;
+		struct {
+			char *name;
+			struct expr_list args;
+		} call;
+	} u;
+};
+
+/* --- time ----------------------------------------------------------------- */
+
+enum time_kind {
+	TIME_ABSOLUTE, /* 0.100 or .1: from the start of the script */
+	TIME_RELATIVE, /* +0.1: from the previous event */
+	TIME_ANY,      /* * */
+};
+
+struct script_time {
+	enum time_kind kind;
+	int64_t usecs; /* exact: the decimal text converted without floats */
+	struct src_loc loc;
+};
+
+enum timing_shape {
+	TIMING_POINT,    /* 0.1 */
+	TIMING_WINDOW,   /* 1.0~1.2, +.3~+.31 */
+	TIMING_BLOCKING, /* +.1...0.25: a call that blocks until end */
+};
+
+struct event_timing {
+	enum timing_shape shape;
+	struct script_time start;
+	struct script_time end; /* WINDOW and BLOCKING only */
+};
+
+/* --- packets -------------------------------------------------------------- */
+
+enum packet_direction {
+	DIR_INBOUND,  /* <: the tool injects it */
+	DIR_OUTBOUND, /* >: the stack must send it */
+};
+
+enum packet_proto {
+	PROTO_TCP,
+	PROTO_UDP,
+	PROTO_ICMP,
+};
+
+enum ecn_spec {
+	ECN_UNSPECIFIED = 0,
+	ECN_NOECN,
+	ECN_ECT0,
+	ECN_ECT1,
+	ECN_CE,
+	ECN_ECT01, /* outbound: either ECT codepoint */
+};
+
+/* IP fields written in (...) or [...] before the flags. */
+struct ip_spec {
+	enum ecn_spec ecn;
+	bool has_tos;
+	uint8_t tos;
+	bool has_flowlabel;
+	uint32_t flowlabel;
+	bool has_ttl;
+	uint8_t ttl;
+};
+
+enum tcp_option_kind {
+	TOPT_EOL,
+	TOPT_NOP,
+	TOPT_MSS,
+	TOPT_WSCALE,
+	TOPT_SACK_PERMITTED,
+	TOPT_SACK,
+	TOPT_TIMESTAMP,
+	TOPT_MD5,
+	TOPT_FASTOPEN,     /* FO [cookie]: kind 34 */
+	TOPT_FASTOPEN_EXP, /* FOEXP [cookie]: kind 254, magic 0xf989 */
+	TOPT_ACCECN,       /* ECN e0b N ceb N e1b N, in the order written */
+};
+
+#define TCP_OPTION_BYTES_MAX 40
+#define SACK_BLOCKS_MAX 4
+
+enum accecn_field { ACCECN_E0B, ACCECN_CEB, ACCECN_E1B };
+
+struct tcp_option_spec {
+	enum tcp_option_kind kind;
+	struct src_loc loc;
+	union {
+		uint16_t mss;
+		uint8_t wscale;
+		struct {
+			uint32_t val, ecr;
+		} ts;
+		struct {
+			int count;
+			struct {
+				uint32_t left, right;
+			} block[SACK_BLOCKS_MAX];
+		} sack;
+		struct {
+			size_t len; /* 0: no cookie / no digest written */
+			uint8_t bytes[TCP_OPTION_BYTES_MAX];
+		} data; /* MD5 digest, FO/FOEXP cookie */
+		struct {
+			int count;
+			enum accecn_field field[3];
+			uint32_t value[3];
+		} accecn;
+	} u;
+};
+
+struct tcp_option_list {
+	size_t count;
+	struct tcp_option_spec *items;
+};
+
+/* TCP flag letters as bits. */
+enum {
+	TCPF_FIN = 0x01,
+	TCPF_SYN = 0x02,
+	TCPF_RST = 0x04,
+	TCPF_PSH = 0x08,
+	TCPF_ACK = 0x10,
+	TCPF_URG = 0x20,
+	TCPF_ECE = 0x40,
+	TCPF_CWR = 0x80,
+	TCPF_AE = 0x100,
+};
+
+struct tcp_spec {
+	unsigned int flags;   /* TCPF_* */
+	char flag_text[16];   /* as written: "S.", "P.", "-" */
+	int ace;              /* AccECN digit after '.', -1 when none */
+	bool has_ports;       /* sport>dport written */
+	uint16_t sport, dport;
+	uint32_t seq_start, seq_end, payload_len;
+	bool has_ack;         /* "ack N" written */
+	uint32_t ack;
+	bool has_win;
+	uint32_t win;
+	bool has_urg;
+	uint32_t urg;
+	/* options: NULL when no <...> was written; any_options for "<...>" */
+	bool any_options;
+	struct tcp_option_list *options;
+};
+
+struct udp_spec {
+	bool has_ports;
+	uint16_t sport, dport;
+	uint32_t payload_len;
+};
+
+struct packet_spec;
+
+struct icmp_spec {
+	char *type;        /* "unreachable", "packet_too_big", ... as written */
+	char *code;        /* "port_unreachable", "frag_needed", NULL if none */
+	bool has_mtu;
+	uint32_t mtu;
+	struct packet_spec *quoted; /* [seq:end(len)] or a full segment; NULL */
+};
+
+struct packet_spec {
+	enum packet_direction dir;
+	enum packet_proto proto;
+	struct ip_spec ip;
+	union {
+		struct tcp_spec tcp;
+		struct udp_spec udp;
+		struct icmp_spec icmp;
+	} u;
+	struct src_loc flags_loc;   /* the flags word */
+	struct src_loc seq_loc;     /* start:end(len) */
+	struct src_loc ack_loc;     /* "ack N" */
+	struct src_loc win_loc;     /* "win N" */
+	struct src_loc options_loc; /* <...> */
+};
+
+/* --- events --------------------------------------------------------------- */
+
+enum event_kind {
+	EVENT_PACKET,
+	EVENT_SYSCALL, /* also tcp_state(...) = NAME; timeline.c tells them apart */
+	EVENT_COMMAND, /* `shell command` at a time */
+	EVENT_CODE,    /* %{ python }% */
+};
+
+struct syscall_spec {
+	char *name;
+	struct src_loc name_loc;
+	struct expr_list args;
+	struct expr *result;  /* after '=' */
+	char *errno_name;     /* EINPROGRESS, or NULL */
+	struct src_loc errno_loc;
+	char *note;           /* (free text) after the errno, or NULL */
+};
+
+struct event {
+	enum event_kind kind;
+	struct src_loc loc; /* the whole line */
+	struct event_timing timing;
+	union {
+		struct packet_spec packet;
+		struct syscall_spec syscall;
+		char *command; /* EVENT_COMMAND: between the back quotes */
+		char *code;    /* EVENT_CODE: between %{ and }% */
+	} u;
+};
+
+/* --- the script ----------------------------------------------------------- */
+
+struct script_option {
+	char *name;  /* without the leading dashes, as written */
+	char *value; /* NULL for a bare --flag */
+	struct src_loc loc;
+};
+
+struct script {
+	char *file;   /* the name diagnostics use */
+	char *source; /* the whole text, for caret lines */
+	size_t option_count;
+	struct script_option *options;
+	char *init_command; /* back-quoted command before the first event */
+	struct src_loc init_loc;
+	char *cleanup_command; /* back-quoted command after the last event */
+	struct src_loc cleanup_loc;
+	size_t event_count;
+	struct event **events;
+};
+
+/* A define given with -D NAME=value; the lexer substitutes it for the word. */
+struct script_define {
+	const char *name;
+	const char *value;
+};
+
+/* Parse file (path "-" reads stdin); display is the name for diagnostics.
+ * Returns NULL and fills d (status EXIT_USAGE) on a syntax error. */
+struct script *script_parse_file(const char *path,
+				 const struct script_define *defines,
+				 size_t define_count, struct diag *d);
+struct script *script_parse_string(const char *display_name,
+				   const char *text,
+				   const struct script_define *defines,
+				   size_t define_count, struct diag *d);
+void script_free(struct script *s);
+
+/* --dump-ast: a stable, line-oriented rendering for golden tests. */
+void script_dump(FILE *out, const struct script *s);
+
+/* Lookups used by later passes. */
+const char *script_option_value(const struct script *s, const char *name,
+				bool *present);
+const char *expr_kind_name(enum expr_kind k);
+
+#endif
