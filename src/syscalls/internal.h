@@ -1,0 +1,131 @@
+/* What the files of src/syscalls share and nobody else sees: the handler
+ * table entries, the prepared call's layout and a text builder. */
+#ifndef TCPCHECK_SYSCALLS_INTERNAL_H
+#define TCPCHECK_SYSCALLS_INTERNAL_H
+
+/* GNU strerror_r, POLLRDHUP, SPLICE_F_*: before any system header, since
+ * every file of this part includes this one first. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <stdarg.h>
+#include <sys/socket.h>
+
+#include "syscalls/syscalls.h"
+
+/* --- text ----------------------------------------------------------------- */
+
+/* Appends with truncation; len counts what the whole text needs. */
+struct callfmt {
+	char *buf;
+	size_t size;
+	size_t len;
+};
+
+void callfmt_init(struct callfmt *f, char *buf, size_t size);
+void callfmt_add(struct callfmt *f, const char *format, ...)
+	__attribute__((format(printf, 2, 3)));
+void callfmt_expr(struct callfmt *f, const struct expr *e);
+/* A malloc'd copy of e in script syntax, or NULL when out of memory. */
+char *callfmt_expr_dup(const struct expr *e);
+
+/* --- arguments ------------------------------------------------------------ */
+
+/* What a call does with an argument; decides the shapes it accepts and how
+ * resolve turns it into a live value. */
+enum arg_kind {
+	ARG_FD,          /* a script fd, translated to the live one */
+	ARG_INT,         /* a constant */
+	ARG_DOMAIN,      /* socket(): ... is the run's address family */
+	ARG_BUF_IN,      /* ... (zero bytes) or NULL; size in the next arg */
+	ARG_BUF_OUT,     /* ... (scratch) or NULL; size in the next arg */
+	ARG_ADDR_LOCAL,  /* ... is the stack's address (bind) */
+	ARG_ADDR_REMOTE, /* ... is the tool's address (connect, sendto) */
+	ARG_ADDRLEN_IN,  /* ... is the length of the address before it */
+	ARG_ADDR_OUT,    /* accept, recvfrom: ... or NULL */
+	ARG_ADDRLEN_OUT, /* ... or NULL */
+	ARG_OPTVAL_IN,   /* [int], "bytes", {onoff=N, linger=N} or NULL */
+	ARG_OPTLEN_IN,   /* a number */
+	ARG_OPTVAL_OUT,  /* ..., [int], {onoff=N, linger=N} or NULL */
+	ARG_OPTLEN_OUT,  /* ..., [number] or NULL */
+};
+
+enum arg_shape {
+	SHAPE_ELLIPSIS, /* ... */
+	SHAPE_NULL,     /* NULL */
+	SHAPE_INT,      /* 42, SOL_TCP, O_RDWR|O_NONBLOCK */
+	SHAPE_INTREF,   /* [42] */
+	SHAPE_BYTES,    /* "text" */
+	SHAPE_LINGER,   /* {onoff=1, linger=0} */
+	SHAPE_OTHER,    /* anything else: never accepted */
+};
+
+struct prepared_arg {
+	enum arg_kind kind;
+	enum arg_shape shape;
+	int64_t num;       /* SHAPE_INT, SHAPE_INTREF */
+	int64_t linger[2]; /* SHAPE_LINGER: onoff, linger */
+	unsigned char *bytes; /* SHAPE_BYTES */
+	size_t len;
+	struct src_loc loc;
+	char *text; /* as the script wrote it */
+};
+
+struct syscall_def;
+
+struct prepared_call {
+	const struct syscall_def *def;
+	char *name;
+	struct src_loc name_loc;
+	size_t argc;
+	struct prepared_arg arg[SYSCALL_ARGS_MAX];
+	bool result_any; /* "= ...": unchecked */
+	int64_t result;
+	struct src_loc result_loc;
+	char *result_text;
+	int err; /* the expected errno, 0 when the script names none */
+	char *errno_name;
+	struct src_loc errno_loc;
+	char *text; /* the whole call with its expected result */
+	/* setsockopt: the option bytes, built once; getsockopt: buffer size */
+	unsigned char *optbuf;
+	size_t optbuf_len;
+	socklen_t out_len;
+};
+
+struct syscall_def {
+	const char *name;
+	unsigned char min_args, max_args;
+	enum arg_kind kinds[SYSCALL_ARGS_MAX];
+	bool returns_fd; /* map the result to the script's number */
+	bool closes_fd;  /* argument 0 is gone once the call ran */
+	/* The call itself: fds, pointers and sizes are in out->arg/ptr. */
+	long (*perform)(const struct prepared_call *pc,
+			struct call_outcome *out);
+	/* Optional: checks beyond the argument shapes. */
+	int (*prepare)(struct prepared_call *pc, struct diag *d);
+	/* Optional: compare output arguments after a successful call. */
+	int (*check)(const struct prepared_call *pc,
+		     const struct call_outcome *out, struct diag *d);
+};
+
+/* The handler tables, one per family, each ended by a NULL name. */
+extern const struct syscall_def syscalls_socket_defs[];
+extern const struct syscall_def syscalls_io_defs[];
+extern const struct syscall_def syscalls_sockopt_defs[];
+
+/* Shared by the checks: report a value in an output argument. */
+int syscall_fail_output(const struct prepared_call *pc,
+		      const struct call_outcome *out, size_t index,
+		      const char *actual, struct diag *d);
+/* The call with its actual result, one argument replaced (index < 0:
+ * none), into f. */
+void callfmt_actual(struct callfmt *f, const struct prepared_call *pc,
+		     const struct call_outcome *out, long index,
+		     const char *arg_text);
+
+/* Constant expressions: numbers, symbols, A|B, htons(N). */
+int syscall_const_eval(const struct expr *e, int64_t *value, struct diag *d);
+
+#endif

@@ -1,0 +1,210 @@
+/* Blocking calls run on a thread of their own so the script goes on beside
+ * them; the scheduler learns when one sleeps in the kernel and when it has
+ * returned. */
+#include "syscalls/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Between the polls of the thread's state: short, and a sleep, not a spin. */
+#define ASLEEP_POLL_NSECS 50000L
+/* worker_cancel gives a call this long to notice the signal. */
+#define CANCEL_TRIES 1000
+
+struct worker {
+	const struct prepared_call *pc;
+	struct call_outcome out; /* the thread's until it sets done */
+	pthread_t thread;
+	int efd;
+	atomic_int tid;
+	atomic_bool in_call;
+	atomic_bool done;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	sigset_t cancel;
+	uint64_t one = 1;
+
+	sigemptyset(&cancel);
+	sigaddset(&cancel, WORKER_CANCEL_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &cancel, NULL);
+	atomic_store(&w->tid, (int)syscall(SYS_gettid));
+	/* in_call brackets only the call, so a sleep seen while it is set is
+	 * the call's, not malloc's or the thread start's. */
+	atomic_store(&w->in_call, true);
+	syscall_perform(w->pc, &w->out);
+	atomic_store(&w->in_call, false);
+	atomic_store(&w->done, true);
+	if (write(w->efd, &one, sizeof(one)) < 0)
+		perror("tcpcheck: worker eventfd");
+	return NULL;
+}
+
+static int start_thread(struct worker *w)
+{
+	sigset_t all, old;
+	int rc;
+
+	/* The thread inherits a mask with every signal blocked (it unblocks
+	 * only the cancel signal), so the run's own signals can never cut a
+	 * scripted call short with EINTR. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+int worker_start(const struct prepared_call *pc, const struct syscall_env *env,
+		 struct worker **out, struct diag *d)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	int rc;
+
+	*out = NULL;
+	if (!w)
+		return diag_set(d, EXIT_INTERNAL, &pc->name_loc,
+				"out of memory");
+	w->pc = pc;
+	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->efd < 0) {
+		rc = errno;
+		free(w);
+		return diag_set(d, EXIT_INTERNAL, &pc->name_loc, "eventfd: %s",
+				strerror(rc));
+	}
+	syscall_resolve(pc, env, &w->out);
+	rc = start_thread(w);
+	if (rc != 0) {
+		syscall_release(&w->out);
+		close(w->efd);
+		free(w);
+		return diag_set(d, EXIT_INTERNAL, &pc->name_loc,
+				"cannot start a thread for %s: %s", pc->name,
+				strerror(rc));
+	}
+	*out = w;
+	return 0;
+}
+
+int worker_fd(const struct worker *w)
+{
+	return w->efd;
+}
+
+bool worker_done(const struct worker *w)
+{
+	return atomic_load(&w->done);
+}
+
+/* The state letter of a thread of ours, from /proc/self/task/<tid>/stat:
+ * "tid (comm) S ...", where comm may hold spaces and parentheses. */
+static char thread_state(int tid)
+{
+	char path[64], buf[512];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return 0;
+	return p[2];
+}
+
+static bool asleep_in_call(const struct worker *w)
+{
+	int tid = atomic_load(&w->tid);
+
+	if (tid == 0 || !atomic_load(&w->in_call))
+		return false;
+	/* Still in the call after the read: the sleep was the call's. */
+	return thread_state(tid) == 'S' && atomic_load(&w->in_call);
+}
+
+enum worker_state worker_wait_asleep(const struct worker *w, long max_usecs)
+{
+	const struct timespec step = {0, ASLEEP_POLL_NSECS};
+	struct pollfd pfd = {.fd = w->efd, .events = POLLIN};
+	struct timespec now, end;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += max_usecs / 1000000;
+	end.tv_nsec += (max_usecs % 1000000) * 1000;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+		if (atomic_load(&w->done))
+			return WORKER_DONE;
+		if (asleep_in_call(w))
+			return WORKER_ASLEEP;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			return WORKER_RUNNING;
+		/* Sleep on the eventfd: a call that returns wakes us at once,
+		 * so quick calls are not held up by the step. The eventfd is
+		 * not read, so it stays readable for the scheduler. */
+		ppoll(&pfd, 1, &step, NULL);
+	}
+}
+
+static void on_cancel_signal(int sig)
+{
+	(void)sig;
+}
+
+static void install_cancel_handler(void)
+{
+	struct sigaction sa = {.sa_handler = on_cancel_signal};
+
+	/* No SA_RESTART: the interrupted call must return EINTR. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(WORKER_CANCEL_SIGNAL, &sa, NULL);
+}
+
+void worker_cancel(struct worker *w)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct pollfd pfd = {.fd = w->efd, .events = POLLIN};
+
+	pthread_once(&once, install_cancel_handler);
+	/* Again and again: a signal that lands before the thread enters the
+	 * call interrupts nothing. */
+	for (int i = 0; i < CANCEL_TRIES && !atomic_load(&w->done); i++) {
+		pthread_kill(w->thread, WORKER_CANCEL_SIGNAL);
+		poll(&pfd, 1, 1);
+	}
+}
+
+void worker_collect(struct worker *w, struct call_outcome *out)
+{
+	pthread_join(w->thread, NULL);
+	syscall_release(&w->out);
+	*out = w->out;
+	close(w->efd);
+	free(w);
+}
