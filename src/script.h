@@ -52,6 +52,7 @@ struct expr {
 			struct expr_list args;
 		} call;
 	} u;
+	size_t len; /* EXPR_STRING: bytes in u.text, which may hold NULs */
 };
 
 /* --- time ----------------------------------------------------------------- */
@@ -78,6 +79,8 @@ struct event_timing {
 	enum timing_shape shape;
 	struct script_time start;
 	struct script_time end; /* WINDOW and BLOCKING only */
+	/* BLOCKING: end is kept as written (a bare number reads as
+	 * TIME_ABSOLUTE); its base is the start's, which timeline.c applies. */
 };
 
 /* --- packets -------------------------------------------------------------- */
@@ -209,6 +212,7 @@ struct icmp_spec {
 	bool has_mtu;
 	uint32_t mtu;
 	struct packet_spec *quoted; /* [seq:end(len)] or a full segment; NULL */
+	struct src_loc type_loc, code_loc, mtu_loc;
 };
 
 struct packet_spec {
@@ -225,6 +229,9 @@ struct packet_spec {
 	struct src_loc ack_loc;     /* "ack N" */
 	struct src_loc win_loc;     /* "win N" */
 	struct src_loc options_loc; /* <...> */
+	struct src_loc ip_loc;      /* [ect0] or (tos 0x10, ...) */
+	struct src_loc ports_loc;   /* sport>dport */
+	struct src_loc urg_loc;     /* "urg N" */
 };
 
 /* --- events --------------------------------------------------------------- */
@@ -303,5 +310,230 @@ void script_dump(FILE *out, const struct script *s);
 const char *script_option_value(const struct script *s, const char *name,
 				bool *present);
 const char *expr_kind_name(enum expr_kind k);
+
+/* A script read whole, NUL-terminated (len excludes the NUL); path "-"
+ * reads stdin. main keeps it to print caret lines when parsing fails. */
+char *script_read_source(const char *path, size_t *len, struct diag *d);
+
+/* Parse len bytes of text, which may hold NULs (they are an error). */
+struct script *script_parse_buffer(const char *display_name, const char *text,
+				   size_t len,
+				   const struct script_define *defines,
+				   size_t define_count, struct diag *d);
+
+/* --- construction: called by grammar/parser.y ------------------------------
+ *
+ * Every char * and every pointer passed in is owned by the callee from then
+ * on. Functions taking a struct diag check ranges and spellings: on a bad
+ * value they record the error (the first one wins) and still return a
+ * well-formed value, so the parse can finish and free everything. */
+
+/* Implemented by grammar/parser.y: fills s, returns 0 or -1 with d set. */
+int script_grammar_parse(struct script *s, const char *text, size_t len,
+			 const struct script_define *defines,
+			 size_t define_count, struct diag *d);
+
+/* Allocation that cannot fail: out of memory aborts. */
+void *script_xmalloc(size_t size);
+void *script_xrealloc(void *p, size_t size);
+char *script_strdup(const char *s);
+
+/* Values the grammar passes between rules. */
+struct script_bytes {
+	char *data; /* NUL-terminated, but may hold NULs before len */
+	size_t len;
+};
+
+struct script_u32 {
+	bool has;
+	uint32_t value;
+};
+
+struct script_ports {
+	bool has;
+	uint16_t sport, dport;
+};
+
+struct script_seq {
+	uint32_t start, end, len;
+};
+
+struct tcp_flags_spec {
+	unsigned int flags; /* TCPF_* */
+	int ace;            /* -1 when none */
+	char text[16];
+};
+
+void script_add_option(struct script *s, char *name, char *value,
+		       const struct src_loc *name_loc,
+		       const struct src_loc *end_loc);
+void script_set_init(struct script *s, char *command,
+		     const struct src_loc *loc);
+void script_set_cleanup(struct script *s, char *command,
+			const struct src_loc *loc);
+void script_add_event(struct script *s, struct event *e);
+/* Record an error for an untimed command between events, or an option
+ * line after them; the text is freed. */
+void script_stray_command(struct diag *d, char *command,
+			  const struct src_loc *loc);
+void script_stray_option(struct diag *d, char *name, char *value,
+			 const struct src_loc *loc);
+
+struct script_time script_time_seconds(struct diag *d, enum time_kind kind,
+				       int64_t seconds,
+				       const struct src_loc *loc);
+struct script_time script_time_decimal(struct diag *d, enum time_kind kind,
+				       char *text, const struct src_loc *loc);
+struct script_time script_time_any(const struct src_loc *loc);
+struct event_timing event_timing_new(enum timing_shape shape,
+				     const struct script_time *start,
+				     const struct script_time *end);
+
+struct event *event_new_packet(const struct event_timing *timing,
+			       struct packet_spec *packet,
+			       const struct src_loc *loc);
+struct event *event_new_syscall(const struct event_timing *timing, char *name,
+				const struct src_loc *name_loc,
+				struct expr_list *args, struct expr *result,
+				char *errno_name,
+				const struct src_loc *errno_loc, char *note,
+				const struct src_loc *loc);
+struct event *event_new_command(const struct event_timing *timing,
+				char *command, const struct src_loc *loc);
+struct event *event_new_code(const struct event_timing *timing, char *code,
+			     const struct src_loc *loc);
+void event_free(struct event *e);
+
+struct ip_spec ip_spec_none(void);
+struct ip_spec ip_spec_ecn(struct diag *d, char *name,
+			   const struct src_loc *loc);
+struct ip_spec ip_spec_tos(struct diag *d, int64_t v,
+			   const struct src_loc *loc);
+struct ip_spec ip_spec_flowlabel(struct diag *d, int64_t v,
+				 const struct src_loc *loc);
+struct ip_spec ip_spec_ttl(struct diag *d, int64_t v,
+			   const struct src_loc *loc);
+struct ip_spec ip_spec_merge(struct diag *d, const struct ip_spec *a,
+			     const struct ip_spec *b,
+			     const struct src_loc *b_loc);
+
+struct script_ports script_ports_none(void);
+struct script_ports script_ports_new(struct diag *d, int64_t sport,
+				     const struct src_loc *sport_loc,
+				     int64_t dport,
+				     const struct src_loc *dport_loc);
+struct script_seq script_seq_new(struct diag *d, int64_t start,
+				 const struct src_loc *start_loc, int64_t end,
+				 const struct src_loc *end_loc, int64_t len,
+				 const struct src_loc *len_loc);
+struct script_u32 script_u32_none(void);
+struct script_u32 script_u32_new(struct diag *d, const char *what, int64_t v,
+				 const struct src_loc *loc);
+struct tcp_flags_spec tcp_flags_parse(struct diag *d, char *text,
+				      const struct src_loc *loc);
+
+struct packet_spec *packet_spec_new_tcp(const struct tcp_flags_spec *flags,
+					const struct src_loc *flags_loc,
+					const struct script_seq *seq,
+					const struct src_loc *seq_loc);
+/* [start:end(len)] quoted by an ICMP error: no flags written. */
+struct packet_spec *packet_spec_new_quoted(const struct script_seq *seq,
+					   const struct src_loc *seq_loc);
+struct packet_spec *packet_spec_set_ack(struct diag *d, struct packet_spec *p,
+					int64_t v,
+					const struct src_loc *keyword_loc,
+					const struct src_loc *value_loc);
+struct packet_spec *packet_spec_set_win(struct diag *d, struct packet_spec *p,
+					int64_t v,
+					const struct src_loc *keyword_loc,
+					const struct src_loc *value_loc);
+struct packet_spec *packet_spec_set_urg(struct diag *d, struct packet_spec *p,
+					int64_t v,
+					const struct src_loc *keyword_loc,
+					const struct src_loc *value_loc);
+/* options NULL: "<...>", options not checked. */
+struct packet_spec *packet_spec_set_options(struct packet_spec *p,
+					    struct tcp_option_list *options,
+					    const struct src_loc *open_loc,
+					    const struct src_loc *close_loc);
+struct packet_spec *packet_spec_new_udp(struct diag *d, int64_t len,
+					const struct src_loc *loc);
+struct packet_spec *packet_spec_new_icmp(char *type,
+					 const struct src_loc *type_loc,
+					 char *code,
+					 const struct src_loc *code_loc,
+					 const struct script_u32 *mtu,
+					 const struct src_loc *mtu_loc,
+					 struct packet_spec *quoted);
+struct packet_spec *packet_spec_set_head(struct diag *d, struct packet_spec *p,
+					 enum packet_direction dir,
+					 const struct ip_spec *ip,
+					 const struct src_loc *ip_loc,
+					 const struct script_ports *ports,
+					 const struct src_loc *ports_loc);
+void packet_spec_free(struct packet_spec *p);
+
+struct tcp_option_spec tcp_option_new(enum tcp_option_kind kind,
+				      const struct src_loc *loc);
+struct tcp_option_spec tcp_option_new_mss(struct diag *d, int64_t v,
+					  const struct src_loc *loc,
+					  const struct src_loc *value_loc);
+struct tcp_option_spec tcp_option_new_wscale(struct diag *d, int64_t v,
+					     const struct src_loc *loc,
+					     const struct src_loc *value_loc);
+struct tcp_option_spec tcp_option_new_ts(struct diag *d, int64_t val,
+					 const struct src_loc *val_loc,
+					 int64_t ecr,
+					 const struct src_loc *ecr_loc,
+					 const struct src_loc *loc);
+/* md5 digest, FO or FOEXP cookie: hex text, NULL when none was written. */
+struct tcp_option_spec tcp_option_new_data(struct diag *d,
+					   enum tcp_option_kind kind, char *hex,
+					   const struct src_loc *hex_loc,
+					   const struct src_loc *loc);
+struct tcp_option_spec tcp_option_sack_add(struct diag *d,
+					   const struct tcp_option_spec *sack,
+					   int64_t left,
+					   const struct src_loc *left_loc,
+					   int64_t right,
+					   const struct src_loc *right_loc,
+					   const struct src_loc *loc);
+struct tcp_option_spec tcp_option_accecn_add(struct diag *d,
+					     const struct tcp_option_spec *ecn,
+					     char *field,
+					     const struct src_loc *field_loc,
+					     int64_t v,
+					     const struct src_loc *value_loc,
+					     const struct src_loc *loc);
+struct tcp_option_list *tcp_option_list_new(void);
+struct tcp_option_list *
+tcp_option_list_append(struct tcp_option_list *list,
+		       const struct tcp_option_spec *option);
+void tcp_option_list_free(struct tcp_option_list *list);
+
+struct expr *expr_new_ellipsis(const struct src_loc *loc);
+struct expr *expr_new_int(int64_t v, const struct src_loc *loc);
+struct expr *expr_new_word(char *name, const struct src_loc *loc);
+struct expr *expr_new_string(struct script_bytes *text,
+			     const struct src_loc *loc);
+struct expr *expr_new_binary(int op, struct expr *lhs, struct expr *rhs,
+			     const struct src_loc *loc);
+/* kind is EXPR_LIST or EXPR_STRUCT. */
+struct expr *expr_new_list(enum expr_kind kind, struct expr_list *items,
+			   const struct src_loc *loc);
+struct expr *expr_new_call(char *name, struct expr_list *args,
+			   const struct src_loc *loc);
+struct expr *expr_new_field(char *name, struct expr *index, struct expr *value,
+			    const struct src_loc *loc);
+/* name(index)=value: index must hold exactly one expression. */
+struct expr *expr_new_indexed_field(struct diag *d, char *name,
+				    struct expr_list *index,
+				    const struct src_loc *index_loc,
+				    struct expr *value,
+				    const struct src_loc *loc);
+void expr_free(struct expr *e);
+struct expr_list *expr_list_new(void);
+struct expr_list *expr_list_append(struct expr_list *list, struct expr *e);
+void expr_list_free(struct expr_list *list);
 
 #endif
