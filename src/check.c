@@ -1,0 +1,129 @@
+/* One script from file to verdict; the run itself happens in a child
+ * process, because a network namespace belongs to a process and every
+ * script gets a fresh one. */
+#include "check.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "run.h"
+#include "timeline.h"
+
+static int configure(const struct script *s, const struct check_params *p,
+		     struct config *c, struct diag *d)
+{
+	config_init(c);
+	c->verbose = p->verbose;
+	if (config_apply_script(c, s, d))
+		return -1;
+	for (size_t i = 0; i < p->option_count; i++)
+		if (config_apply(c, p->options[i].name, p->options[i].value,
+				 NULL, d))
+			return -1;
+	return config_finish(c, d);
+}
+
+static void report(const struct diag *d, const char *path, const char *text)
+{
+	if (diag_failed(d))
+		diag_print(stderr, d, path, text);
+}
+
+/* The child: run the timeline in a namespace and exit with the verdict. */
+static void run_child(const char *path, const struct script *s,
+		      const struct timeline *tl, const struct config *c)
+{
+	struct diag d = {0};
+	char *copy = strdup(path);
+	struct run_input in = {
+		.script = s,
+		.timeline = tl,
+		.config = c,
+		.script_dir = copy ? dirname(copy) : ".",
+	};
+
+	run_script(&in, &d);
+	report(&d, path, s->source);
+	fflush(stdout);
+	fflush(stderr);
+	_exit(d.status);
+}
+
+static int wait_child(pid_t pid, const char *path)
+{
+	int ws;
+
+	while (waitpid(pid, &ws, 0) < 0)
+		if (errno != EINTR) {
+			fprintf(stderr, "%s: internal error: waitpid: %s\n",
+				path, strerror(errno));
+			return EXIT_INTERNAL;
+		}
+	if (WIFEXITED(ws))
+		return WEXITSTATUS(ws);
+	fprintf(stderr, "%s: internal error: the run died of signal %d (%s)\n",
+		path, WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+	return EXIT_INTERNAL;
+}
+
+static int run_in_child(const char *path, const struct script *s,
+			const struct timeline *tl, const struct config *c)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "%s: internal error: fork: %s\n", path,
+			strerror(errno));
+		return EXIT_INTERNAL;
+	}
+	if (pid == 0)
+		run_child(path, s, tl, c);
+	return wait_child(pid, path);
+}
+
+int check_script(const char *path, const struct check_params *p)
+{
+	struct diag d = {0};
+	struct config c;
+	struct timeline tl = {0};
+	struct script *s = NULL;
+	size_t len = 0;
+	char *text = script_read_source(path, &len, &d);
+	int status;
+
+	if (text)
+		s = script_parse_buffer(path, text, len, p->defines,
+					p->define_count, &d);
+	if (!s) {
+		report(&d, path, text);
+		free(text);
+		return d.status;
+	}
+	if (p->dump_ast)
+		script_dump(stdout, s);
+	if (p->dump_ast || p->parse_only) {
+		status = EXIT_PASS;
+		goto out;
+	}
+	if (configure(s, p, &c, &d) || timeline_build(s, &c, &tl, &d)) {
+		report(&d, path, text);
+		status = d.status;
+		goto out;
+	}
+	status = run_in_child(path, s, &tl, &c);
+	timeline_free(&tl);
+out:
+	script_free(s);
+	free(text);
+	return status;
+}

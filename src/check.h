@@ -1,0 +1,32 @@
+/* One script from file to verdict: parse, configure, validate, and run it
+ * in a child process inside its own network namespace. */
+#ifndef TCPCHECK_CHECK_H
+#define TCPCHECK_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "script.h"
+
+/* An option given on the command line, re-applied after the script's own
+ * option lines so that the command line wins. */
+struct cli_option {
+	const char *name;
+	const char *value;
+};
+
+struct check_params {
+	const struct cli_option *options;
+	size_t option_count;
+	const struct script_define *defines;
+	size_t define_count;
+	bool parse_only;
+	bool dump_ast;
+	int verbose;
+};
+
+/* Returns the exit status for this script (enum exit_status). */
+int check_script(const char *path, const struct check_params *p);
+
+#endif

@@ -1,0 +1,62 @@
+/* The script's connection: the addresses and ports its packets use, and the
+ * translation between script and live sequence numbers. */
+#ifndef TCPCHECK_CONN_H
+#define TCPCHECK_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "diag.h"
+#include "packet/packet.h"
+#include "script.h"
+#include "seqmap.h"
+#include "verify.h"
+
+/* The first port the tool (the remote side) uses for connections it opens;
+ * the start of the IANA dynamic range. */
+#define CONN_REMOTE_PORT_BASE 49152
+
+struct conn {
+	const struct config *config;
+	uint16_t local_port;  /* the stack's */
+	uint16_t remote_port; /* the tool's */
+	bool local_port_known;
+	bool active;          /* the stack connected (client side) */
+	bool passive_synced;  /* an inbound ACK followed the inbound SYN */
+	bool passive_started; /* an inbound SYN was sent */
+	struct seqmap map;
+	/* For the reset at the end: what the stack last acknowledged. */
+	bool have_rcv_nxt;
+	uint32_t rcv_nxt;
+};
+
+void conn_init(struct conn *c, const struct config *config);
+
+/* The stack starts a connection of its own (connect, sendto): its port
+ * comes from its next SYN. */
+void conn_active_open(struct conn *c);
+
+/* Build the live datagram for an inbound script segment. */
+int conn_build_inbound(struct conn *c, const struct packet_spec *spec,
+		       const struct src_loc *loc, uint8_t *buf, size_t cap,
+		       size_t *len, struct diag *d);
+
+/* Does a decoded outbound datagram belong to the script's connection? */
+bool conn_owns(const struct conn *c, const struct packet *p);
+
+/* Learn what an expected outbound segment teaches (ISN, port, TS offset)
+ * and map the live segment to script numbers. */
+void conn_map_outbound(struct conn *c, const struct packet_spec *exp,
+		       const struct packet *p, struct live_segment *l);
+
+/* The script's connection as socket addresses (socket family), for
+ * sock_diag. Returns false while the stack's port is unknown. */
+bool conn_tuple(const struct conn *c, struct sockaddr_storage *local,
+		struct sockaddr_storage *remote);
+
+/* A RST that makes the stack drop the connection; false if nothing to
+ * reset. */
+bool conn_build_reset(struct conn *c, uint8_t *buf, size_t cap, size_t *len);
+
+#endif

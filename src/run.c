@@ -1,0 +1,313 @@
+/* The scheduler: one loop that sleeps until each event's time with
+ * clock_nanosleep(TIMER_ABSTIME), drives it, and judges what happened
+ * (DESIGN.md decision 3: never spin). */
+#include "run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "netns.h"
+#include "run_internal.h"
+#include "sniff.h"
+#include "sockstate.h"
+
+#define NSEC 1000000000LL
+
+int64_t run_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+int64_t run_ts_ns(const struct timespec *ts)
+{
+	return ts->tv_sec * NSEC + ts->tv_nsec;
+}
+
+/* The scripted time of an event as the script says it, for messages that
+ * must not depend on when things really happened. */
+void run_describe_time(const struct tl_event *te, char *buf, size_t len)
+{
+	const char *plus = te->time_kind == TIME_RELATIVE ? "+" : "";
+
+	if (te->time_kind == TIME_ANY)
+		snprintf(buf, len, "at any time");
+	else if (te->window)
+		snprintf(buf, len, "between %s%.6f and %s%.6f s", plus,
+			 te->start_usecs / 1e6, plus, te->end_usecs / 1e6);
+	else if (te->blocking)
+		snprintf(buf, len, "returning at %s%.6f s", plus,
+			 te->end_usecs / 1e6);
+	else
+		snprintf(buf, len, "at %s%.6f s", plus, te->start_usecs / 1e6);
+}
+
+/* Script seconds for messages: relative to the script's start. */
+double run_secs(const struct run *r, int64_t abs_ns)
+{
+	return (double)(abs_ns - r->t0) / 1e9;
+}
+
+void run_sleep_until(int64_t abs_ns)
+{
+	struct timespec ts = {abs_ns / NSEC, abs_ns % NSEC};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
+		;
+}
+
+/* When the event is due, as absolute CLOCK_MONOTONIC nanoseconds, and the
+ * tolerance around it (SCRIPT-LANGUAGE.md 2). */
+static void schedule(struct run *r, const struct tl_event *te,
+		     struct slot *s)
+{
+	const struct config *c = r->in->config;
+	int64_t base, delta, tol, pct;
+
+	if (te->time_kind == TIME_ABSOLUTE) {
+		base = r->t0;
+	} else if (r->prev && r->prev->kind == TL_INBOUND &&
+		   te->kind == TL_INBOUND) {
+		/* Consecutive inbound packets keep their spacing. */
+		base = r->prev_sched;
+	} else {
+		base = r->prev_actual;
+	}
+	s->any = te->time_kind == TIME_ANY;
+	s->start = s->any ? base : base + te->start_usecs * 1000;
+	s->end = s->any ? base : base + te->end_usecs * 1000;
+	/* The gap as scripted, so that a tolerance never depends on how
+	 * late the previous event happened. */
+	if (te->time_kind == TIME_RELATIVE)
+		delta = te->start_usecs * 1000;
+	else
+		delta = s->start - r->prev_sched;
+	tol = c->tolerance_usecs * 1000;
+	pct = (int64_t)(c->tolerance_percent / 100.0 * (double)delta);
+	s->tol = pct > tol ? pct : tol;
+}
+
+/* The tool itself must be on time for what it does (inject, call, run a
+ * command): a late start is a failed run, as in packetdrill. */
+static int check_own_lateness(struct run *r, const struct tl_event *te,
+			      const struct slot *s, int64_t when,
+			      struct diag *d)
+{
+	if (s->any || when <= s->start + s->tol)
+		return 0;
+	return diag_set(d, EXIT_FAIL, &te->ev->loc,
+			"timing error: this event was due at %.6f s but "
+			"tcpcheck ran it at %.6f s (tolerance %.6f s)",
+			run_secs(r, s->start), run_secs(r, when),
+			(double)s->tol / 1e9);
+}
+
+/* Sleep until abs_ns while keeping the tun queue drained and finished
+ * blocking calls judged; returns -1 when one of those failed. */
+int run_wait_until(struct run *r, int64_t abs_ns, struct diag *d)
+{
+	for (;;) {
+		int64_t now = run_now();
+		struct pollfd fds[RUN_PENDING_MAX + 1];
+		int n = 0;
+
+		if (run_pending_poll(r, now, d))
+			return -1;
+		if (now >= abs_ns)
+			return 0;
+		n = run_pending_fds(r, fds);
+		fds[n].fd = r->ns.tun_fd;
+		fds[n].events = POLLIN;
+		n++;
+		int64_t wake = run_pending_deadline(r, abs_ns);
+		struct timespec ts = {(wake - now) / NSEC, (wake - now) % NSEC};
+
+		if (ppoll(fds, (nfds_t)n, &ts, NULL) > 0)
+			sniff_drain_tun(r->ns.tun_fd);
+	}
+}
+
+static int do_inbound(struct run *r, const struct tl_event *te,
+		      const struct slot *s, struct diag *d)
+{
+	uint8_t buf[PACKET_BYTES_MAX];
+	size_t len;
+	int64_t now;
+
+	if (conn_build_inbound(&r->conn, &te->ev->u.packet, &te->ev->loc, buf,
+			       sizeof(buf), &len, d))
+		return -1;
+	if (run_wait_until(r, s->start, d))
+		return -1;
+	now = run_now();
+	if (check_own_lateness(r, te, s, now, d))
+		return -1;
+	if (write(r->ns.tun_fd, buf, len) != (ssize_t)len)
+		return diag_set(d, EXIT_INTERNAL, &te->ev->loc,
+				"cannot write to tun0: %s", strerror(errno));
+	r->prev_actual = now;
+	run_log_packet(r, now, te->ev);
+	return 0;
+}
+
+static int do_command(struct run *r, const struct tl_event *te,
+		      const struct slot *s, struct diag *d)
+{
+	int64_t now;
+
+	if (run_wait_until(r, s->start, d))
+		return -1;
+	now = run_now();
+	if (check_own_lateness(r, te, s, now, d))
+		return -1;
+	run_log(r, now, "`%s`", te->ev->u.command);
+	if (run_command(r, te->ev->u.command, &te->ev->loc, d))
+		return -1;
+	r->prev_actual = run_now();
+	return 0;
+}
+
+static int run_event(struct run *r, const struct tl_event *te,
+		     struct slot *s, struct diag *d)
+{
+	schedule(r, te, s);
+	switch (te->kind) {
+	case TL_INBOUND:
+		return do_inbound(r, te, s, d);
+	case TL_OUTBOUND:
+		return run_outbound(r, te, s, d);
+	case TL_SYSCALL:
+		if (run_wait_until(r, s->start, d))
+			return -1;
+		if (check_own_lateness(r, te, s, run_now(), d))
+			return -1;
+		return run_syscall(r, te, s, d);
+	case TL_STATE:
+		if (run_wait_until(r, s->start, d))
+			return -1;
+		if (check_own_lateness(r, te, s, run_now(), d))
+			return -1;
+		return run_state(r, te, s, d);
+	case TL_COMMAND:
+		return do_command(r, te, s, d);
+	}
+	return diag_set(d, EXIT_INTERNAL, &te->ev->loc, "bad event");
+}
+
+static int run_events(struct run *r, struct diag *d)
+{
+	const struct timeline *tl = r->in->timeline;
+
+	r->t0 = run_now() + 1000000; /* 1 ms to settle after set-up */
+	r->prev_sched = r->t0;
+	r->prev_actual = r->t0;
+	for (size_t i = 0; i < tl->count; i++) {
+		const struct tl_event *te = &tl->events[i];
+		struct slot s;
+
+		if (run_event(r, te, &s, d))
+			return -1;
+		r->prev = te;
+		r->prev_sched = s.start;
+	}
+	/* Blocking calls still out must still return on time. */
+	while (run_pending_count(r) > 0) {
+		int64_t until = run_pending_deadline(r, INT64_MAX);
+
+		if (run_wait_until(r, until, d))
+			return -1;
+	}
+	return 0;
+}
+
+static int set_up(struct run *r, struct diag *d)
+{
+	const struct config *c = r->in->config;
+	struct netns_config nc;
+
+	netns_config_default(&nc, c->wire_family);
+	inet_pton(c->wire_family, c->local_ip, &nc.local);
+	inet_pton(c->wire_family, c->remote_ip, &nc.remote);
+	if (c->ip_version != IP_V6 && c->gateway_ip[0] &&
+	    strcmp(c->gateway_ip, c->local_ip))
+		inet_pton(c->wire_family, c->gateway_ip, &nc.gateway);
+	if (c->ip_version != IP_V6)
+		nc.prefix_len = c->prefix_len;
+	nc.mtu = (unsigned int)c->mtu;
+	if (netns_enter(&nc, &r->ns, d))
+		return -1;
+	if (sniff_open(&r->sniff, NETNS_TUN_NAME, r->ns.tun_fd,
+		       (unsigned int)c->mtu + 64, d))
+		return -1;
+	r->env.family = c->socket_family;
+	r->env.local = c->local;
+	r->env.local_len = c->addr_len;
+	r->env.remote = c->remote;
+	r->env.remote_len = c->addr_len;
+	r->env.fds = fdmap_new();
+	if (!r->env.fds)
+		return diag_set(d, EXIT_INTERNAL, NULL, "out of memory");
+	conn_init(&r->conn, c);
+	return 0;
+}
+
+/* Reset what is left so that the namespace dies without retransmissions
+ * racing its teardown. */
+static void tear_down(struct run *r)
+{
+	uint8_t buf[128];
+	size_t len;
+
+	run_pending_cancel(r);
+	/* A failed write changes nothing: the namespace goes away anyway. */
+	if (r->ns.tun_fd >= 0 &&
+	    conn_build_reset(&r->conn, buf, sizeof(buf), &len))
+		(void)!write(r->ns.tun_fd, buf, len);
+	if (r->env.fds) {
+		fdmap_close_all(r->env.fds);
+		fdmap_free(r->env.fds);
+	}
+	if (r->sniff)
+		sniff_close(r->sniff);
+	netns_close(&r->ns);
+}
+
+int run_script(const struct run_input *in, struct diag *d)
+{
+	struct run r = {.in = in, .ns = {.tun_fd = -1}};
+	const struct script *s = in->script;
+	struct diag cd = {0};
+	int rc = -1;
+
+	signal(SIGPIPE, SIG_IGN);
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (set_up(&r, d))
+		goto out;
+	if (!s->init_command ||
+	    !run_command(&r, s->init_command, &s->init_loc, d))
+		rc = run_events(&r, d);
+	/* Once set-up worked the cleanup command always runs, even after a
+	 * failure; its own failure counts only when nothing failed before. */
+	if (s->cleanup_command &&
+	    run_command(&r, s->cleanup_command, &s->cleanup_loc, &cd) &&
+	    rc == 0) {
+		*d = cd;
+		rc = -1;
+	}
+out:
+	tear_down(&r);
+	return rc;
+}

@@ -1,0 +1,23 @@
+/* The scheduler: runs a validated timeline against the kernel in the
+ * calling process's (fresh) network namespace. */
+#ifndef TCPCHECK_RUN_H
+#define TCPCHECK_RUN_H
+
+#include "config.h"
+#include "diag.h"
+#include "script.h"
+#include "timeline.h"
+
+struct run_input {
+	const struct script *script;
+	const struct timeline *timeline;
+	const struct config *config;
+	const char *script_dir; /* commands run here, as the corpus expects */
+};
+
+/* Returns 0 when every event happened as scripted, else -1 with the first
+ * failure in d. Call it in a child process: it enters a new network
+ * namespace that the process cannot leave. */
+int run_script(const struct run_input *in, struct diag *d);
+
+#endif

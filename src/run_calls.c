@@ -1,0 +1,143 @@
+/* System call events: every call runs on a worker thread so that a call
+ * that sleeps in the kernel never stops the timeline. */
+#include <stdio.h>
+#include <string.h>
+
+#include "run_internal.h"
+
+/* How long a call may take to either return or fall asleep before the
+ * scheduler gives up on it: long, because on a loaded machine a call can
+ * wait that long for a CPU, and one still running is neither. */
+#define ASLEEP_WAIT_USECS 2000000
+
+static void note_connection(struct run *r, const struct prepared_call *pc)
+{
+	const char *name = syscall_name(pc);
+
+	if (!strcmp(name, "connect") || !strcmp(name, "sendto") ||
+	    !strcmp(name, "sendmsg"))
+		conn_active_open(&r->conn);
+}
+
+static int judge_return(struct run *r, const struct pending *p,
+			const struct call_outcome *out, struct diag *d)
+{
+	int64_t end = run_ts_ns(&out->end);
+	const struct tl_event *te = p->te;
+
+	if (syscall_check(te->call, out, &r->env, d))
+		return -1;
+	run_log(r, end, "%s returned %ld%s", syscall_name(te->call), out->ret,
+		out->ret == -1 ? "" : " (live value)");
+	if (!p->blocking || (end >= p->due - p->tol && end <= p->deadline))
+		return 0;
+	return diag_set(d, EXIT_FAIL, &te->ev->loc,
+			"timing error: %s returned at %.6f s, expected at "
+			"%.6f s (tolerance %.6f s)",
+			syscall_name(te->call), run_secs(r, end),
+			run_secs(r, p->due), (double)p->tol / 1e9);
+}
+
+static int finish(struct run *r, int i, struct diag *d)
+{
+	struct pending p = r->pending[i];
+	struct call_outcome out;
+
+	memmove(&r->pending[i], &r->pending[i + 1],
+		(size_t)(r->pending_count - i - 1) * sizeof(r->pending[0]));
+	r->pending_count--;
+	worker_collect(p.worker, &out);
+	return judge_return(r, &p, &out, d);
+}
+
+int run_pending_poll(struct run *r, int64_t now, struct diag *d)
+{
+	for (int i = 0; i < r->pending_count; i++) {
+		struct pending *p = &r->pending[i];
+
+		if (worker_done(p->worker))
+			return finish(r, i, d) ? -1 : run_pending_poll(r, now, d);
+		if (now <= p->deadline)
+			continue;
+		if (p->blocking) {
+			char when[96];
+
+			run_describe_time(p->te, when, sizeof(when));
+			return diag_set(d, EXIT_FAIL, &p->te->ev->loc,
+					"%s was still blocked %.6f s after "
+					"its return time (expected %s)",
+					syscall_name(p->te->call),
+					(double)p->tol / 1e9, when);
+		}
+		return diag_set(d, EXIT_FAIL, &p->te->ev->loc,
+				"%s blocked; a call that blocks is written "
+				"with its return time, start...end",
+				syscall_name(p->te->call));
+	}
+	return 0;
+}
+
+int run_pending_fds(const struct run *r, struct pollfd *fds)
+{
+	for (int i = 0; i < r->pending_count; i++) {
+		fds[i].fd = worker_fd(r->pending[i].worker);
+		fds[i].events = POLLIN;
+	}
+	return r->pending_count;
+}
+
+int64_t run_pending_deadline(const struct run *r, int64_t limit)
+{
+	for (int i = 0; i < r->pending_count; i++)
+		if (r->pending[i].deadline + 1 < limit)
+			limit = r->pending[i].deadline + 1;
+	return limit;
+}
+
+int run_pending_count(const struct run *r)
+{
+	return r->pending_count;
+}
+
+void run_pending_cancel(struct run *r)
+{
+	for (int i = 0; i < r->pending_count; i++) {
+		struct call_outcome out;
+
+		worker_cancel(r->pending[i].worker);
+		worker_collect(r->pending[i].worker, &out);
+	}
+	r->pending_count = 0;
+}
+
+int run_syscall(struct run *r, const struct tl_event *te,
+		const struct slot *s, struct diag *d)
+{
+	struct pending p = {.te = te, .blocking = te->blocking, .tol = s->tol};
+	struct worker *w;
+	enum worker_state st;
+
+	if (r->pending_count == RUN_PENDING_MAX)
+		return diag_set(d, EXIT_USAGE, &te->ev->loc,
+				"too many blocking calls at once (%d)",
+				RUN_PENDING_MAX);
+	note_connection(r, te->call);
+	r->prev_actual = run_now();
+	if (worker_start(te->call, &r->env, &w, d))
+		return -1;
+	p.worker = w;
+	p.due = te->blocking ? s->end : s->start;
+	p.deadline = p.due + s->tol;
+	run_log(r, r->prev_actual, "%s", syscall_text(te->call));
+	st = worker_wait_asleep(w, ASLEEP_WAIT_USECS);
+	if (st == WORKER_DONE && !te->blocking) {
+		struct call_outcome out;
+
+		worker_collect(w, &out);
+		return judge_return(r, &p, &out, d);
+	}
+	r->pending[r->pending_count++] = p;
+	/* A blocking call that returned at once is judged (too early) by
+	 * the next poll. */
+	return 0;
+}

@@ -1,0 +1,76 @@
+/* The scheduler's shared state, split across run*.c by concern. */
+#ifndef TCPCHECK_RUN_INTERNAL_H
+#define TCPCHECK_RUN_INTERNAL_H
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdint.h>
+
+#include "conn.h"
+#include "netns.h"
+#include "run.h"
+#include "syscalls/syscalls.h"
+
+#define RUN_PENDING_MAX 8
+
+/* When one event is due: absolute CLOCK_MONOTONIC nanoseconds. */
+struct slot {
+	int64_t start, end; /* equal unless a window or a blocking call */
+	int64_t tol;
+	bool any; /* '*': no time check */
+};
+
+/* A call that went to sleep in the kernel and is judged when it returns. */
+struct pending {
+	struct worker *worker;
+	const struct tl_event *te;
+	int64_t due;      /* when it should return */
+	int64_t deadline; /* due + tolerance: failing it after */
+	int64_t tol;
+	bool blocking; /* written a...b; else it should not have slept */
+};
+
+struct run {
+	const struct run_input *in;
+	struct netns ns;
+	struct sniff *sniff;
+	struct syscall_env env;
+	struct conn conn;
+	int64_t t0;          /* script time 0 */
+	int64_t prev_sched;  /* when the previous event was due */
+	int64_t prev_actual; /* when it happened */
+	const struct tl_event *prev;
+	struct pending pending[RUN_PENDING_MAX];
+	int pending_count;
+};
+
+int64_t run_now(void);
+int64_t run_ts_ns(const struct timespec *ts);
+double run_secs(const struct run *r, int64_t abs_ns);
+void run_describe_time(const struct tl_event *te, char *buf, size_t len);
+void run_sleep_until(int64_t abs_ns);
+int run_wait_until(struct run *r, int64_t abs_ns, struct diag *d);
+
+/* run_packets.c */
+int run_outbound(struct run *r, const struct tl_event *te,
+		 const struct slot *s, struct diag *d);
+
+/* run_calls.c */
+int run_syscall(struct run *r, const struct tl_event *te,
+		const struct slot *s, struct diag *d);
+int run_pending_poll(struct run *r, int64_t now, struct diag *d);
+int run_pending_fds(const struct run *r, struct pollfd *fds);
+int64_t run_pending_deadline(const struct run *r, int64_t limit);
+int run_pending_count(const struct run *r);
+void run_pending_cancel(struct run *r);
+
+/* run_misc.c */
+int run_state(struct run *r, const struct tl_event *te, const struct slot *s,
+	      struct diag *d);
+int run_command(struct run *r, const char *command,
+		const struct src_loc *loc, struct diag *d);
+void run_log(const struct run *r, int64_t when, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void run_log_packet(const struct run *r, int64_t when, const struct event *ev);
+
+#endif

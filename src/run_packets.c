@@ -1,0 +1,182 @@
+/* Outbound segments: take what the stack sent from the capture, in order,
+ * and judge its time (kernel timestamp) and its fields. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "run_internal.h"
+#include "sniff.h"
+#include "verify.h"
+
+/* '*' waits this long at most for a segment. */
+#define ANY_TIME_WAIT_NS (10LL * 1000000000LL)
+
+/* Wait for the capture to have something, or for the deadline (or a
+ * pending call's); returns -1 when a finished call failed. */
+static int wait_capture(struct run *r, int64_t now, int64_t deadline,
+			struct diag *d)
+{
+	struct pollfd fds[RUN_PENDING_MAX + 2];
+	int n = run_pending_fds(r, fds);
+	int64_t wake = run_pending_deadline(r, deadline) - now;
+	struct timespec t = {wake / 1000000000LL, wake % 1000000000LL};
+
+	fds[n].fd = sniff_fd(r->sniff);
+	fds[n++].events = POLLIN;
+	fds[n].fd = r->ns.tun_fd;
+	fds[n++].events = POLLIN;
+	ppoll(fds, (nfds_t)n, &t, NULL);
+	sniff_drain_tun(r->ns.tun_fd);
+	return 0;
+}
+
+/* Next captured datagram of the script's connection, or 0 by deadline.
+ * The capture is read once more after the deadline: what counts is the
+ * kernel's timestamp, not when this process got around to looking. */
+static int next_segment(struct run *r, int64_t deadline, struct packet *p,
+			int64_t *ts, struct diag *d)
+{
+	bool last_look = false;
+
+	for (;;) {
+		const uint8_t *bytes;
+		size_t len;
+		struct timespec when;
+		char err[128];
+		int got = sniff_next(r->sniff, &bytes, &len, &when, d);
+
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			int64_t now = run_now();
+
+			if (last_look)
+				return 0;
+			if (run_pending_poll(r, now, d))
+				return -1;
+			if (now >= deadline)
+				last_look = true;
+			else if (wait_capture(r, now, deadline, d))
+				return -1;
+			continue;
+		}
+		if (packet_decode(bytes, len, p, err, sizeof(err))) {
+			run_log(r, run_ts_ns(&when),
+				"> (ignored: undecodable: %s)", err);
+			continue;
+		}
+		if (!conn_owns(&r->conn, p)) {
+			run_log(r, run_ts_ns(&when),
+				"> (ignored: not the script's connection)");
+			continue;
+		}
+		*ts = run_ts_ns(&when);
+		return 1;
+	}
+}
+
+static int judge_time(struct run *r, const struct tl_event *te,
+		      const struct slot *s, int64_t ts, struct diag *d)
+{
+	if (s->any)
+		return 0;
+	if (ts < s->start - s->tol)
+		return diag_set(d, EXIT_FAIL, &te->ev->loc,
+				"timing error: outbound segment at %.6f s, "
+				"expected %s%.6f s (tolerance %.6f s): too "
+				"early",
+				run_secs(r, ts), te->window ? "from " : "at ",
+				run_secs(r, s->start), (double)s->tol / 1e9);
+	if (ts > s->end + s->tol)
+		return diag_set(d, EXIT_FAIL, &te->ev->loc,
+				"timing error: outbound segment at %.6f s, "
+				"expected %s%.6f s (tolerance %.6f s): too "
+				"late",
+				run_secs(r, ts), te->window ? "by " : "at ",
+				run_secs(r, s->end), (double)s->tol / 1e9);
+	return 0;
+}
+
+/* Segments a TSO/GRO stack would have sent as one: add up consecutive
+ * payloads until the scripted length (SCRIPT-LANGUAGE.md 3). */
+static int coalesce(struct run *r, const struct tl_event *te, int64_t deadline,
+		    struct packet *first, struct diag *d)
+{
+	uint32_t want = te->ev->u.packet.u.tcp.payload_len;
+
+	while (!r->in->config->strict_segments &&
+	       first->u.tcp.payload_len > 0 &&
+	       first->u.tcp.payload_len < want) {
+		struct packet next;
+		int64_t ts;
+		int got = next_segment(r, deadline, &next, &ts, d);
+
+		if (got <= 0)
+			return got;
+		if (next.u.tcp.seq != first->u.tcp.seq +
+					      first->u.tcp.payload_len)
+			return diag_set(d, EXIT_FAIL, &te->ev->loc,
+					"outbound segments do not follow "
+					"each other: seq %u after %u bytes "
+					"at %u",
+					next.u.tcp.seq,
+					first->u.tcp.payload_len,
+					first->u.tcp.seq);
+		first->u.tcp.payload_len += next.u.tcp.payload_len;
+		first->u.tcp.flags |= next.u.tcp.flags & (TCPF_PSH | TCPF_FIN);
+	}
+	return 1;
+}
+
+static int missing(struct run *r, const struct tl_event *te,
+		   const struct slot *s, struct diag *d)
+{
+	char when[96];
+
+	run_describe_time(te, when, sizeof(when));
+	diag_set(d, EXIT_FAIL, &te->ev->loc,
+		 "expected an outbound segment %s (tolerance %.6f s), but "
+		 "none was sent",
+		 when, (double)s->tol / 1e9);
+	verify_format_expected(&te->ev->u.packet, d->expected,
+			       sizeof(d->expected));
+	snprintf(d->actual, sizeof(d->actual), "nothing");
+	return -1;
+}
+
+int run_outbound(struct run *r, const struct tl_event *te,
+		 const struct slot *s, struct diag *d)
+{
+	int64_t deadline = s->any ? run_now() + ANY_TIME_WAIT_NS
+				  : s->end + s->tol;
+	struct tcp_option_storage store;
+	struct live_segment l = {.options = tcp_option_storage_list(&store)};
+	struct packet p;
+	int64_t ts;
+	char err[128];
+	int got = next_segment(r, deadline, &p, &ts, d);
+
+	if (got < 0)
+		return -1;
+	if (got == 0)
+		return missing(r, te, s, d);
+	if (judge_time(r, te, s, ts, d))
+		return -1;
+	got = coalesce(r, te, deadline, &p, d);
+	if (got <= 0)
+		return got < 0 ? -1 : missing(r, te, s, d);
+	if (tcp_options_decode(p.u.tcp.options, p.u.tcp.options_len,
+			       l.options, err, sizeof(err)))
+		return diag_set(d, EXIT_FAIL, &te->ev->loc,
+				"the stack sent malformed TCP options: %s",
+				err);
+	conn_map_outbound(&r->conn, &te->ev->u.packet, &p, &l);
+	r->prev_actual = ts;
+	if (r->in->config->verbose) {
+		char text[512];
+
+		verify_format_live(&l, true, text, sizeof(text));
+		run_log(r, ts, "%s", text);
+	}
+	return verify_segment(&te->ev->u.packet, &l, &te->ev->loc, d);
+}

@@ -1,0 +1,51 @@
+/* The semantic pass: turns the AST into a validated list of timed events
+ * the scheduler can run without further checks. */
+#ifndef TCPCHECK_TIMELINE_H
+#define TCPCHECK_TIMELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "diag.h"
+#include "script.h"
+#include "sockstate.h"
+
+struct prepared_call;
+
+enum tl_kind {
+	TL_INBOUND,  /* inject a TCP segment */
+	TL_OUTBOUND, /* expect a TCP segment from the stack */
+	TL_SYSCALL,
+	TL_STATE,    /* tcp_state([fd]) = NAME */
+	TL_COMMAND,
+};
+
+struct tl_event {
+	enum tl_kind kind;
+	const struct event *ev; /* the AST: locations and packet specs */
+	enum time_kind time_kind;
+	int64_t start_usecs; /* absolute, or the offset of a relative time */
+	int64_t end_usecs;   /* window or blocking end (same base) */
+	bool window;         /* a~b: the event may happen in [a, b] */
+	bool blocking;       /* a...b: a call that returns at b */
+	struct prepared_call *call; /* TL_SYSCALL */
+	struct {
+		bool has_fd;
+		int fd;
+		enum tcp_state_id state;
+	} state; /* TL_STATE */
+};
+
+struct timeline {
+	size_t count;
+	struct tl_event *events;
+};
+
+/* Validate every event of s and fill tl; the first problem becomes an
+ * EXIT_USAGE diag at its location. */
+int timeline_build(const struct script *s, const struct config *c,
+		   struct timeline *tl, struct diag *d);
+void timeline_free(struct timeline *tl);
+
+#endif

@@ -1,0 +1,29 @@
+/* Expected versus live TCP segment: which fields differ, by name. */
+#ifndef TCPCHECK_VERIFY_H
+#define TCPCHECK_VERIFY_H
+
+#include "diag.h"
+#include "packet/packet.h"
+#include "script.h"
+
+/* A live segment with its numbers already in script terms (seqmap.h). */
+struct live_segment {
+	const struct packet *packet;
+	uint32_t seq;     /* script-relative */
+	uint32_t ts_val;  /* script-relative when the segment carries TS */
+	struct tcp_option_list *options; /* decoded, TS val mapped */
+};
+
+/* Compare; on a difference fill d (EXIT_FAIL, at loc) with the fields
+ * that differ ("expected ack 2, got ack 1") and both segments in script
+ * syntax. */
+int verify_segment(const struct packet_spec *exp, const struct live_segment *l,
+		   const struct src_loc *loc, struct diag *d);
+
+/* The scripted segment, and the live one, in script syntax. */
+void verify_format_expected(const struct packet_spec *exp, char *buf,
+			    size_t len);
+void verify_format_live(const struct live_segment *l, bool with_options,
+			char *buf, size_t len);
+
+#endif

@@ -1,0 +1,26 @@
+# Shared helpers for the shell test suites (sourced, not run).
+: "${TCPCHECK:?TCPCHECK must name the tcpcheck binary}"
+: "${top_srcdir:?top_srcdir must name the source tree}"
+cd "$top_srcdir" || exit 99
+
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+not_ok() {
+	fail=$((fail + 1))
+	printf 'FAIL: %s\n' "$*"
+}
+
+# Can this machine give a run its own network namespace and tun0?
+# The answer is tcpcheck's own: a trivial script passes or skips (77).
+can_run_kernel() {
+	"$TCPCHECK" testdata/states/listen.pkt >/dev/null 2>&1
+	[ $? -ne 77 ]
+}
+
+finish() {
+	printf '%d passed, %d failed\n' "$pass" "$fail"
+	[ "$fail" -eq 0 ] || exit 1
+	exit 0
+}
