@@ -135,23 +135,14 @@ static int check_result(const struct prepared_call *pc,
 	return -1;
 }
 
-/* The new live fd takes the number the script gave it. */
+/* The new live fd takes the number the script gave it (shadowing an older
+ * fd the script still has under that number, as packetdrill does). */
 static int map_new_fd(const struct prepared_call *pc,
 		      const struct call_outcome *out,
 		      const struct syscall_env *env, struct diag *d)
 {
-	int script_fd = (int)pc->result;
-	int live = (int)out->ret;
-
-	if (fdmap_live(env->fds, script_fd) >= 0) {
-		close(live);
-		return diag_set(d, EXIT_USAGE, result_loc(pc),
-				"%s returned a new fd, but script fd %d is "
-				"still open",
-				pc->name, script_fd);
-	}
-	if (fdmap_add(env->fds, script_fd, live) < 0) {
-		close(live);
+	if (fdmap_add(env->fds, (int)pc->result, (int)out->ret) < 0) {
+		close((int)out->ret);
 		return diag_set(d, EXIT_INTERNAL, &pc->name_loc,
 				"out of memory");
 	}

@@ -4,6 +4,7 @@
 
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 struct fd_pair {
@@ -11,7 +12,11 @@ struct fd_pair {
 	int live;
 };
 
-/* A handful of fds per script: a small array beats a hash. */
+/* A handful of fds per script: a small array beats a hash. A script may
+ * give a new fd a number that is still open (packetdrill allows it: the
+ * corpus reuses "accept(...) = 4"); the newest pair then shadows the older
+ * one, which comes back when the newest is closed and is closed at the end
+ * like any other. So pairs stay in order and lookups go newest first. */
 struct fdmap {
 	struct fd_pair *pairs;
 	size_t count;
@@ -33,9 +38,9 @@ void fdmap_free(struct fdmap *m)
 
 static struct fd_pair *find(const struct fdmap *m, int script_fd)
 {
-	for (size_t i = 0; i < m->count; i++)
-		if (m->pairs[i].script == script_fd)
-			return &m->pairs[i];
+	for (size_t i = m->count; i > 0; i--)
+		if (m->pairs[i - 1].script == script_fd)
+			return &m->pairs[i - 1];
 	return NULL;
 }
 
@@ -48,8 +53,6 @@ int fdmap_live(const struct fdmap *m, int script_fd)
 
 int fdmap_add(struct fdmap *m, int script_fd, int live_fd)
 {
-	if (find(m, script_fd))
-		return -1;
 	if (m->count == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 8;
 		struct fd_pair *p = realloc(m->pairs, cap * sizeof(*p));
@@ -73,7 +76,8 @@ int fdmap_remove(struct fdmap *m, int script_fd)
 	if (!p)
 		return -1;
 	live = p->live;
-	*p = m->pairs[--m->count];
+	memmove(p, p + 1, (size_t)(m->pairs + m->count - (p + 1)) * sizeof(*p));
+	m->count--;
 	return live;
 }
 

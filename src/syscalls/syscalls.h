@@ -56,9 +56,12 @@ struct fdmap *fdmap_new(void);
 void fdmap_free(struct fdmap *m);
 /* The live fd behind a script fd, or -1 when the script never opened it. */
 int fdmap_live(const struct fdmap *m, int script_fd);
-/* Returns 0, or -1 when script_fd is already mapped (or out of memory). */
+/* Returns 0, or -1 when out of memory. A script_fd already mapped is
+ * shadowed (packetdrill scripts reuse numbers of fds still open): lookups
+ * find the newest until it is removed, and fdmap_close_all closes both. */
 int fdmap_add(struct fdmap *m, int script_fd, int live_fd);
-/* Drop a mapping (the caller closed the fd); returns the live fd or -1. */
+/* Drop the newest mapping of script_fd (the caller closed the fd); returns
+ * the live fd or -1. */
 int fdmap_remove(struct fdmap *m, int script_fd);
 size_t fdmap_count(const struct fdmap *m);
 /* End of run: every TCP socket gets SO_LINGER {1, 0} so close() resets it
@@ -158,8 +161,7 @@ void syscall_release(struct call_outcome *out);
  *   getsockopt returned [1] in argument 4, expected [0]
  * located at the result, the errno or the argument concerned;
  * EXIT_USAGE "unknown fd 7" (at the argument) when the script used an
- * fd it never opened, EXIT_USAGE "socket returned a new fd, but script fd 3
- * is still open", EXIT_INTERNAL when resolve ran out of memory. */
+ * fd it never opened, EXIT_INTERNAL when resolve ran out of memory. */
 int syscall_check(const struct prepared_call *pc,
 		  const struct call_outcome *out,
 		  const struct syscall_env *env, struct diag *d);
