@@ -316,23 +316,22 @@ fail:
 			strerror(errno));
 }
 
-/* A v4-mapped connection lives in both tables: its request socket is an
- * AF_INET one, the full and time-wait sockets are AF_INET6. */
-static int tuple_families(int family, const struct tuple_query *q,
-			  int families[2])
+/* A connection's sockets (request, full and time-wait alike) sit in the
+ * table of its sockets' family: v4-mapped ones in AF_INET6, with
+ * ::ffff:a.b.c.d addresses (seen on 6.18). Unknown: look in both. */
+static int tuple_families(int family, int families[2])
 {
-	if (q->local.family == AF_INET6)
-		families[0] = AF_INET6;
-	else
-		families[0] = family == AF_INET6 ? AF_INET6 : AF_INET;
-	if (families[0] == AF_INET6 && q->local.family == AF_INET) {
-		families[1] = AF_INET;
-		return 2;
+	if (family == AF_INET || family == AF_INET6) {
+		families[0] = family;
+		return 1;
 	}
-	return 1;
+	families[0] = AF_INET6;
+	families[1] = AF_INET;
+	return 2;
 }
 
-static int query_init(struct tuple_query *q, const struct sockaddr *local,
+static int query_init(struct tuple_query *q, int family,
+		      const struct sockaddr *local,
 		      const struct sockaddr *remote, struct diag *d)
 {
 	memset(q, 0, sizeof(*q));
@@ -346,6 +345,9 @@ static int query_init(struct tuple_query *q, const struct sockaddr *local,
 		return diag_set(d, EXIT_INTERNAL, NULL,
 				"sockstate: local and remote address families "
 				"differ");
+	if (family == AF_INET && q->local.family == AF_INET6)
+		return diag_set(d, EXIT_INTERNAL, NULL,
+				"sockstate: IPv6 addresses on AF_INET sockets");
 	return 0;
 }
 
@@ -382,10 +384,9 @@ int sockstate_of_tuple(int family, const struct sockaddr *local,
 	struct tuple_query q;
 	int families[2];
 
-	if (query_init(&q, local, remote, d) < 0)
+	if (query_init(&q, family, local, remote, d) < 0)
 		return -1;
-	return run_query(&q, families, tuple_families(family, &q, families), id,
-			 d);
+	return run_query(&q, families, tuple_families(family, families), id, d);
 }
 
 /* The kernel's socket cookie; asking for it creates it if need be. */

@@ -53,9 +53,11 @@ int sockstate_track_fd(int fd);
  * tables hold it, with or without an fd: request sockets (SYN_RECV before
  * accept) and time-wait sockets (FIN_WAIT_2 and TIME_WAIT after close)
  * included. family is that of the script's sockets (AF_INET6 for
- * ipv4-mapped-ipv6); the addresses may be sockaddr_in or sockaddr_in6,
- * v4-mapped or not. remote NULL asks for the socket with no peer on local
- * (a listener). A connection the kernel does not know is CLOSED. */
+ * ipv4-mapped-ipv6; AF_UNSPEC looks at both); the addresses may be
+ * sockaddr_in or sockaddr_in6, v4-mapped or not. A socket bound to the
+ * wildcard address matches any local address. remote NULL asks for the
+ * socket with no peer on local (a listener). A connection the kernel
+ * does not know is CLOSED. */
 int sockstate_of_tuple(int family, const struct sockaddr *local,
 		       const struct sockaddr *remote, enum tcp_state_id *id,
 		       struct diag *d);

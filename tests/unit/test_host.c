@@ -1010,6 +1010,11 @@ static void expect_plain_v4_tuple(struct env *e, enum tcp_state_id want)
 				    (struct sockaddr *)&r, &got, &e->d),
 		 &e->d);
 	CHECK(got == want);
+	/* And by a caller that does not know the sockets' family. */
+	CHECK_OK(sockstate_of_tuple(AF_UNSPEC, (struct sockaddr *)&l,
+				    (struct sockaddr *)&r, &got, &e->d),
+		 &e->d);
+	CHECK(got == want);
 }
 
 /* We close first: FIN_WAIT_1, FIN_WAIT_2 and TIME_WAIT with no fd. */
