@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "run.h"
+#include "ticks.h"
 #include "timeline.h"
 
 static int configure(const struct script *s, const struct check_params *p,
@@ -78,6 +79,7 @@ static int run_in_child(const char *path, const struct script *s,
 {
 	pid_t pid;
 
+	ticks_calibrate();
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();

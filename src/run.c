@@ -20,6 +20,7 @@
 #include "run_internal.h"
 #include "sniff.h"
 #include "sockstate.h"
+#include "ticks.h"
 
 #define NSEC 1000000000LL
 
@@ -79,12 +80,16 @@ static void schedule(struct run *r, const struct tl_event *te,
 
 	if (te->time_kind == TIME_ABSOLUTE) {
 		base = r->t0;
-	} else if (r->prev && r->prev->kind == TL_INBOUND &&
-		   te->kind == TL_INBOUND) {
-		/* Consecutive inbound packets keep their spacing. */
-		base = r->prev_sched;
-	} else {
+	} else if (te->kind == TL_OUTBOUND) {
+		/* The stack reacts to what really happened: when tcpcheck
+		 * really injected or called, or the kernel's timestamp. */
 		base = r->prev_actual;
+	} else {
+		/* tcpcheck's own next action counts from where the previous
+		 * one was due, so its wake-up latency never adds up over a
+		 * script (consecutive inbound packets keep their spacing, as in
+		 * packetdrill); after what the stack did, from when it did. */
+		base = r->prev_anchor;
 	}
 	s->any = te->time_kind == TIME_ANY;
 	s->start = s->any ? base : base + te->start_usecs * 1000;
@@ -159,7 +164,9 @@ static int do_inbound(struct run *r, const struct tl_event *te,
 		return diag_set(d, EXIT_INTERNAL, &te->ev->loc,
 				"cannot write to tun0: %s", strerror(errno));
 	r->prev_actual = now;
+	r->prev_anchor = s->start;
 	run_log_packet(r, now, te->ev);
+	run_log(r, now, "  (%.0f us after its time)", (now - s->start) / 1e3);
 	return 0;
 }
 
@@ -177,6 +184,7 @@ static int do_command(struct run *r, const struct tl_event *te,
 	if (run_command(r, te->ev->u.command, &te->ev->loc, d))
 		return -1;
 	r->prev_actual = run_now();
+	r->prev_anchor = r->prev_actual; /* after the command's own time */
 	return 0;
 }
 
@@ -211,9 +219,18 @@ static int run_events(struct run *r, struct diag *d)
 {
 	const struct timeline *tl = r->in->timeline;
 
-	r->t0 = run_now() + 1000000; /* 1 ms to settle after set-up */
+	/* Script time 0 is 250 us after a tick's timers ran: kernel timers
+	 * (delayed ACKs, RTOs) fire on ticks, and a fixed place in the tick
+	 * keeps events on millisecond boundaries at the same distance from
+	 * them in every run, as packetdrill does. 1 ms to settle first. */
+	r->t0 = ticks_align(run_now() + 1000000, 250000);
+	if (r->in->config->verbose)
+		printf("# kernel tick %.3f ms, timers run %.3f ms into it; "
+		       "time 0 is 0.250 ms after that\n",
+		       ticks_period() / 1e6, ticks_handler_lag() / 1e6);
 	r->prev_sched = r->t0;
 	r->prev_actual = r->t0;
+	r->prev_anchor = r->t0;
 	for (size_t i = 0; i < tl->count; i++) {
 		const struct tl_event *te = &tl->events[i];
 		struct slot s;

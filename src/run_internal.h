@@ -38,7 +38,8 @@ struct run {
 	struct conn conn;
 	int64_t t0;          /* script time 0 */
 	int64_t prev_sched;  /* when the previous event was due */
-	int64_t prev_actual; /* when it happened */
+	int64_t prev_actual; /* when it happened: outbound events count from it */
+	int64_t prev_anchor; /* what tcpcheck's own next action counts from */
 	const struct tl_event *prev;
 	struct pending pending[RUN_PENDING_MAX];
 	int pending_count;

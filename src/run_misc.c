@@ -74,13 +74,14 @@ int run_state(struct run *r, const struct tl_event *te, const struct slot *s,
 		if (run_wait_until(r, run_now() + STATE_POLL_NS, d))
 			return -1;
 	}
+	/* A window ends when the state held; a point check was on time. */
 	r->prev_actual = run_now();
+	r->prev_anchor = te->window ? r->prev_actual : s->start;
 	if (te->state.has_fd)
-		run_log(r, r->prev_actual, "tcp_state(%d) = %s", te->state.fd,
+		run_log(r, run_now(), "tcp_state(%d) = %s", te->state.fd,
 			sockstate_name(st));
 	else
-		run_log(r, r->prev_actual, "tcp_state() = %s",
-			sockstate_name(st));
+		run_log(r, run_now(), "tcp_state() = %s", sockstate_name(st));
 	if (st == te->state.state)
 		return 0;
 	diag_set(d, EXIT_FAIL, &te->ev->u.syscall.result->loc,

@@ -172,6 +172,7 @@ int run_outbound(struct run *r, const struct tl_event *te,
 				err);
 	conn_map_outbound(&r->conn, &te->ev->u.packet, &p, &l);
 	r->prev_actual = ts;
+	r->prev_anchor = ts;
 	if (r->in->config->verbose) {
 		char text[512];
 
