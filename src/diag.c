@@ -6,9 +6,12 @@
 int diag_vset(struct diag *d, enum exit_status status,
 	      const struct src_loc *loc, const char *fmt, va_list ap)
 {
-	if (d->status != EXIT_PASS)
+	if (d->status != EXIT_PASS) {
+		d->detail_open = 0;
 		return -1;
+	}
 	d->status = status;
+	d->detail_open = 1;
 	if (loc)
 		d->loc = *loc;
 	else
@@ -34,6 +37,8 @@ void diag_expected(struct diag *d, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!d->detail_open)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(d->expected, sizeof(d->expected), fmt, ap);
 	va_end(ap);
@@ -43,6 +48,8 @@ void diag_actual(struct diag *d, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!d->detail_open)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(d->actual, sizeof(d->actual), fmt, ap);
 	va_end(ap);
@@ -65,6 +72,8 @@ static const char *source_line(const char *text, int n, size_t *len)
 		p++;
 	}
 	*len = strcspn(p, "\n");
+	if (*len && p[*len - 1] == '\r') /* CRLF files */
+		(*len)--;
 	return p;
 }
 

@@ -31,6 +31,9 @@ struct diag {
 	char message[DIAG_TEXT_MAX];
 	char expected[DIAG_TEXT_MAX]; /* optional: the scripted event */
 	char actual[DIAG_TEXT_MAX];   /* optional: what happened */
+	/* Whether the last diag_set was the one kept: expected/actual lines
+	 * go with it only then. */
+	int detail_open;
 };
 
 /* Every function that can fail returns 0 on success and -1 after filling a

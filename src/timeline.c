@@ -36,7 +36,7 @@ static int check_tcp_spec(const struct packet_spec *p, struct diag *d)
 				"urgent pointer %u does not fit 16 bits",
 				t->urg);
 	if (t->has_ports)
-		return diag_set(d, EXIT_USAGE, &p->flags_loc,
+		return diag_set(d, EXIT_USAGE, &p->ports_loc,
 				"not supported yet: explicit ports");
 	return 0;
 }
@@ -51,11 +51,11 @@ static int check_packet(const struct event *ev, struct tl_event *te,
 		return diag_set(d, EXIT_USAGE, &ev->loc,
 				"not supported yet: udp packets");
 	if (p->proto == PROTO_ICMP)
-		return diag_set(d, EXIT_USAGE, &ev->loc,
+		return diag_set(d, EXIT_USAGE, &p->u.icmp.type_loc,
 				"not supported yet: icmp packets");
 	if (ip->ecn != ECN_UNSPECIFIED || ip->has_tos || ip->has_flowlabel ||
 	    ip->has_ttl)
-		return diag_set(d, EXIT_USAGE, &ev->loc,
+		return diag_set(d, EXIT_USAGE, &p->ip_loc,
 				"not supported yet: IP header fields");
 	if (p->dir == DIR_INBOUND &&
 	    (te->window || te->time_kind == TIME_ANY))
@@ -100,6 +100,10 @@ static int check_state(const struct event *ev, struct tl_event *te,
 	if (te->blocking)
 		return diag_set(d, EXIT_USAGE, &ev->timing.start.loc,
 				"tcp_state cannot block; use a window a~b");
+	if (te->time_kind == TIME_ANY)
+		return diag_set(d, EXIT_USAGE, &ev->timing.start.loc,
+				"'*' only fits outbound packets; a state is "
+				"checked at a time or in a window a~b");
 	te->kind = TL_STATE;
 	return 0;
 }
@@ -146,6 +150,10 @@ static int check_timing(const struct event *ev, struct tl_event *te,
 	if (te->blocking && ev->kind != EVENT_SYSCALL)
 		return diag_set(d, EXIT_USAGE, &t->start.loc,
 				"only a system call can block (a...b)");
+	if (te->blocking && t->end.kind != TIME_ABSOLUTE)
+		return diag_set(d, EXIT_USAGE, &t->end.loc,
+				"the end of a blocking call is a plain number, "
+				"measured from the same point as its start");
 	return 0;
 }
 
@@ -193,9 +201,9 @@ static int build_event(const struct event *ev, struct tl_event *te,
 		return check_syscall(ev, te, c, d);
 	case EVENT_COMMAND:
 		if (te->window || te->time_kind == TIME_ANY)
-			return diag_set(d, EXIT_USAGE, &ev->loc,
+			return diag_set(d, EXIT_USAGE, &ev->timing.start.loc,
 					"a command runs at one time, not in "
-					"a window");
+					"a window or at '*'");
 		te->kind = TL_COMMAND;
 		return 0;
 	case EVENT_CODE:

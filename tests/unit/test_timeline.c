@@ -324,9 +324,9 @@ static const struct error_case error_cases[] = {
 	{"blocking_command", SOCKET "+0...0.1 `true`\n", 2, 1,
 	 "only a system call can block (a...b)"},
 	{"any_on_command", SOCKET "* `true`\n", 2, 1,
-	 "a command runs at one time, not in a window"},
+	 "a command runs at one time, not in a window or at '*'"},
 	{"window_on_command", SOCKET "+0~+1 `true`\n", 2, 1,
-	 "a command runs at one time, not in a window"},
+	 "a command runs at one time, not in a window or at '*'"},
 
 	/* TCP segments */
 	{"seq_range_length", SOCKET "+0 < P. 1:1001(100) ack 1 win 1000\n", 2,
@@ -364,28 +364,32 @@ static const struct error_case error_cases[] = {
 	{"tcp_state_blocking", SOCKET "+0...1 tcp_state(3) = LISTEN\n", 2, 1,
 	 "tcp_state cannot block; use a window a~b"},
 
-	/* Valid packetdrill that tcpcheck does not run yet. udp, icmp and
-	 * IP fields are located at the whole event line. */
+	/* Valid packetdrill that tcpcheck does not run yet: located at the
+	 * construct (udp at the whole line, which has no other anchor). */
 	{"udp", SOCKET "+0 < udp (1000)\n", 2, 1,
 	 "not supported yet: udp packets"},
-	{"icmp", SOCKET "+0 < icmp unreachable port_unreachable\n", 2, 1,
+	{"icmp", SOCKET "+0 < icmp unreachable port_unreachable\n", 2, 11,
 	 "not supported yet: icmp packets"},
-	{"ip_ecn", SOCKET "+0 < [ect0] S 0:0(0) win 1000\n", 2, 1,
+	{"ip_ecn", SOCKET "+0 < [ect0] S 0:0(0) win 1000\n", 2, 6,
 	 "not supported yet: IP header fields"},
-	{"ip_tos", SOCKET "+0 < (tos 0x10) S 0:0(0) win 1000\n", 2, 1,
+	{"ip_tos", SOCKET "+0 < (tos 0x10) S 0:0(0) win 1000\n", 2, 6,
 	 "not supported yet: IP header fields"},
-	{"ip_ttl", SOCKET "+0 > (ttl 64) S. 0:0(0) ack 1\n", 2, 1,
+	{"ip_ttl", SOCKET "+0 > (ttl 64) S. 0:0(0) ack 1\n", 2, 6,
 	 "not supported yet: IP header fields"},
 	{"code_event", SOCKET "+0 %{ print(1) }%\n", 2, 1,
 	 "not supported yet: %{ }% code events"},
 	{"accecn_ace", SOCKET "+0 > S.3 0:0(0) ack 1\n", 2, 6,
 	 "not supported yet: AccECN ACE counters"},
-	/* As it stands the location is the flags word after the ports,
-	 * not the ports themselves (ports_loc). */
 	{"explicit_ports_inbound", SOCKET "+0 < 5000>8080 S 0:0(0) win 1000\n",
-	 2, 16, "not supported yet: explicit ports"},
+	 2, 6, "not supported yet: explicit ports"},
 	{"explicit_ports_outbound", SOCKET "+0 > 8080>5000 S. 0:0(0) ack 1\n",
-	 2, 16, "not supported yet: explicit ports"},
+	 2, 6, "not supported yet: explicit ports"},
+	{"blocking_end_relative", SOCKET "+0.1...+0.2 read(3, ..., 1) = 1\n",
+	 2, 8, "the end of a blocking call is a plain number, measured from "
+	 "the same point as its start"},
+	{"any_on_state", SOCKET "* tcp_state(3) = CLOSED\n", 2, 1,
+	 "'*' only fits outbound packets; a state is checked at a time or in "
+	 "a window a~b"},
 
 	/* system calls */
 	{"unknown_syscall", SOCKET "+0 frobnicate(3) = 0\n", 2, 4,
