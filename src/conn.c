@@ -21,6 +21,7 @@ void conn_active_open(struct conn *c)
 	c->local_port_known = false;
 	c->remote_port = c->config->connect_port;
 	c->have_rcv_nxt = false;
+	c->remote_isn = 0;
 	seqmap_init(&c->map);
 }
 
@@ -107,6 +108,8 @@ int conn_build_inbound(struct conn *c, const struct packet_spec *spec,
 
 	if ((t->flags & TCPF_SYN) && !(t->flags & TCPF_ACK))
 		passive_syn(c);
+	if (t->flags & TCPF_SYN)
+		c->remote_isn = t->seq_start;
 	else if (!c->active && c->passive_started && (t->flags & TCPF_ACK))
 		c->passive_synced = true;
 	if (!c->local_port_known)
@@ -121,7 +124,9 @@ int conn_build_inbound(struct conn *c, const struct packet_spec *spec,
 	wire_addrs(c, &p.dst, &p.src);
 	p.u.tcp.sport = c->remote_port;
 	p.u.tcp.dport = c->local_port;
-	p.u.tcp.seq = t->seq_start;
+	/* A SYN's number is absolute; later ones count from it. */
+	p.u.tcp.seq = (t->flags & TCPF_SYN) ? t->seq_start
+					     : t->seq_start + c->remote_isn;
 	/* No ack value means zero on the wire, as packetdrill sends it. */
 	p.u.tcp.ack = t->has_ack ? seqmap_local_to_live(&c->map, t->ack) : 0;
 	p.u.tcp.flags = t->flags;
@@ -190,6 +195,16 @@ void conn_map_outbound(struct conn *c, const struct packet_spec *exp,
 		seqmap_learn_isn(&c->map, t->seq_start, p->u.tcp.seq);
 	}
 	l->packet = p;
+	l->ack = p->u.tcp.ack - c->remote_isn;
+	for (size_t i = 0; i < l->options->count; i++) {
+		struct tcp_option_spec *o = &l->options->items[i];
+
+		for (int b = 0; o->kind == TOPT_SACK && b < o->u.sack.count;
+		     b++) {
+			o->u.sack.block[b].left -= c->remote_isn;
+			o->u.sack.block[b].right -= c->remote_isn;
+		}
+	}
 	l->seq = seqmap_has_isn(&c->map)
 			 ? seqmap_local_to_script(&c->map, p->u.tcp.seq)
 			 : p->u.tcp.seq;

@@ -26,6 +26,9 @@ struct conn {
 	bool passive_synced;  /* an inbound ACK followed the inbound SYN */
 	bool passive_started; /* an inbound SYN was sent */
 	struct seqmap map;
+	/* The tool's own ISN, as the script's SYN wrote it: its later
+	 * sequence numbers are relative to it, like the stack's to its. */
+	uint32_t remote_isn;
 	/* For the reset at the end: what the stack last acknowledged. */
 	bool have_rcv_nxt;
 	uint32_t rcv_nxt;

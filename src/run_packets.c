@@ -122,8 +122,9 @@ static int coalesce(struct run *r, const struct tl_event *te, int64_t deadline,
 					next.u.tcp.seq,
 					first->u.tcp.payload_len,
 					first->u.tcp.seq);
+		/* The first segment's header stands for all, flags included,
+		 * as in packetdrill (EXPECTED.tsv's tcp_psh verdicts). */
 		first->u.tcp.payload_len += next.u.tcp.payload_len;
-		first->u.tcp.flags |= next.u.tcp.flags & (TCPF_PSH | TCPF_FIN);
 	}
 	return 1;
 }

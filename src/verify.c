@@ -135,9 +135,9 @@ int verify_segment(const struct packet_spec *exp, const struct live_segment *l,
 			 t->seq_start, t->seq_end, t->payload_len, l->seq,
 			 l->seq + lt->payload_len, lt->payload_len);
 	}
-	if (t->has_ack && t->ack != lt->ack) {
+	if (t->has_ack && t->ack != l->ack) {
 		diff_at(&df, &exp->ack_loc);
-		diff_add(&df, "expected ack %u, got ack %u", t->ack, lt->ack);
+		diff_add(&df, "expected ack %u, got ack %u", t->ack, l->ack);
 	}
 	if (t->has_win && t->win != lt->win) {
 		diff_at(&df, &exp->win_loc);
@@ -192,7 +192,7 @@ void verify_format_live(const struct live_segment *l, bool with_options,
 		.flags = lt->flags,
 		.seq = l->seq,
 		.payload_len = lt->payload_len,
-		.ack = lt->ack,
+		.ack = l->ack,
 		.win = lt->win,
 		.urg = lt->urg,
 		.options = with_options ? l->options : NULL,

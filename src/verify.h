@@ -10,8 +10,9 @@
 struct live_segment {
 	const struct packet *packet;
 	uint32_t seq;     /* script-relative */
+	uint32_t ack;     /* script-relative (to the tool's ISN) */
 	uint32_t ts_val;  /* script-relative when the segment carries TS */
-	struct tcp_option_list *options; /* decoded, TS val mapped */
+	struct tcp_option_list *options; /* decoded; TS val, SACK mapped */
 };
 
 /* Compare; on a difference fill d (EXIT_FAIL, at loc) with the fields
