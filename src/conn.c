@@ -22,6 +22,7 @@ void conn_active_open(struct conn *c)
 	c->remote_port = c->config->connect_port;
 	c->have_rcv_nxt = false;
 	c->remote_isn = 0;
+	c->local_isn_script = 0;
 	seqmap_init(&c->map);
 }
 
@@ -49,6 +50,21 @@ static void wire_addrs(const struct conn *c, union packet_addr *local,
 	inet_pton(af, c->config->remote_ip, remote);
 }
 
+/* The stack's sequence space: a SYN's numbers are absolute (the script's
+ * ISN), every other segment's count from the ISN. */
+static uint32_t local_to_live(const struct conn *c, uint32_t script, bool syn)
+{
+	return seqmap_local_to_live(&c->map,
+				    syn ? script : script + c->local_isn_script);
+}
+
+static uint32_t local_to_script(const struct conn *c, uint32_t live, bool syn)
+{
+	uint32_t abs = seqmap_local_to_script(&c->map, live);
+
+	return syn ? abs : abs - c->local_isn_script;
+}
+
 /* Inbound options refer to the stack's sequence and timestamp spaces in
  * two places: SACK blocks and TS ecr. */
 static int map_inbound_options(struct conn *c, const struct tcp_spec *t,
@@ -63,10 +79,10 @@ static int map_inbound_options(struct conn *c, const struct tcp_spec *t,
 		if (o->kind != TOPT_SACK)
 			continue;
 		for (int b = 0; b < o->u.sack.count; b++) {
-			o->u.sack.block[b].left = seqmap_local_to_live(
-				&c->map, o->u.sack.block[b].left);
-			o->u.sack.block[b].right = seqmap_local_to_live(
-				&c->map, o->u.sack.block[b].right);
+			o->u.sack.block[b].left =
+				local_to_live(c, o->u.sack.block[b].left, false);
+			o->u.sack.block[b].right =
+				local_to_live(c, o->u.sack.block[b].right, false);
 		}
 	}
 	return 0;
@@ -128,7 +144,8 @@ int conn_build_inbound(struct conn *c, const struct packet_spec *spec,
 	p.u.tcp.seq = (t->flags & TCPF_SYN) ? t->seq_start
 					     : t->seq_start + c->remote_isn;
 	/* No ack value means zero on the wire, as packetdrill sends it. */
-	p.u.tcp.ack = t->has_ack ? seqmap_local_to_live(&c->map, t->ack) : 0;
+	p.u.tcp.ack = t->has_ack ? local_to_live(c, t->ack, t->flags & TCPF_SYN)
+				 : 0;
 	p.u.tcp.flags = t->flags;
 	p.u.tcp.win = (uint16_t)t->win;
 	p.u.tcp.urg = (uint16_t)t->urg;
@@ -153,7 +170,11 @@ bool conn_owns(const struct conn *c, const struct packet *p)
 		return false;
 	if (p->u.tcp.dport != c->remote_port)
 		return false;
-	return !c->local_port_known || p->u.tcp.sport == c->local_port;
+	/* Before its port is known, a new connection shows itself by its
+	 * SYN; anything else is from an older one. */
+	if (!c->local_port_known)
+		return (p->u.tcp.flags & TCPF_SYN) != 0;
+	return p->u.tcp.sport == c->local_port;
 }
 
 static void learn_ts(struct conn *c, const struct packet_spec *exp,
@@ -193,9 +214,12 @@ void conn_map_outbound(struct conn *c, const struct packet_spec *exp,
 			c->local_port_known = true;
 		}
 		seqmap_learn_isn(&c->map, t->seq_start, p->u.tcp.seq);
+		c->local_isn_script = t->seq_start;
 	}
 	l->packet = p;
-	l->ack = p->u.tcp.ack - c->remote_isn;
+	/* A SYN's numbers are absolute, its ack included. */
+	l->ack = (p->u.tcp.flags & TCPF_SYN) ? p->u.tcp.ack
+					     : p->u.tcp.ack - c->remote_isn;
 	for (size_t i = 0; i < l->options->count; i++) {
 		struct tcp_option_spec *o = &l->options->items[i];
 
@@ -206,7 +230,8 @@ void conn_map_outbound(struct conn *c, const struct packet_spec *exp,
 		}
 	}
 	l->seq = seqmap_has_isn(&c->map)
-			 ? seqmap_local_to_script(&c->map, p->u.tcp.seq)
+			 ? local_to_script(c, p->u.tcp.seq,
+					   p->u.tcp.flags & TCPF_SYN)
 			 : p->u.tcp.seq;
 	learn_ts(c, exp, l);
 	if (p->u.tcp.flags & TCPF_ACK) {

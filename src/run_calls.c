@@ -14,8 +14,10 @@ static void note_connection(struct run *r, const struct prepared_call *pc)
 {
 	const char *name = syscall_name(pc);
 
-	if (!strcmp(name, "connect") || !strcmp(name, "sendto") ||
-	    !strcmp(name, "sendmsg"))
+	/* A send opens a connection only as TCP Fast Open does. */
+	if (!strcmp(name, "connect") ||
+	    ((!strcmp(name, "sendto") || !strcmp(name, "sendmsg")) &&
+	     strstr(syscall_text(pc), "MSG_FASTOPEN")))
 		conn_active_open(&r->conn);
 }
 

@@ -122,9 +122,11 @@ static int coalesce(struct run *r, const struct tl_event *te, int64_t deadline,
 					next.u.tcp.seq,
 					first->u.tcp.payload_len,
 					first->u.tcp.seq);
-		/* The first segment's header stands for all, flags included,
-		 * as in packetdrill (EXPECTED.tsv's tcp_psh verdicts). */
+		/* The merged segment has the last one's flags (its PSH or
+		 * FIN), the first one's numbers, as packetdrill merges them
+		 * (EXPECTED.tsv's tcp_psh verdicts say so). */
 		first->u.tcp.payload_len += next.u.tcp.payload_len;
+		first->u.tcp.flags = next.u.tcp.flags;
 	}
 	return 1;
 }

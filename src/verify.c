@@ -49,8 +49,8 @@ static void format_flags(unsigned int flags, char *buf, size_t len)
 	tcp_flags_format(flags, false, buf, len);
 }
 
-/* Outbound TS val is not checked (SCRIPT-LANGUAGE.md 3); everything else
- * in an option must match. */
+/* Outbound TS val is not checked (SCRIPT-LANGUAGE.md 3), nor is TS ecr,
+ * as in packetdrill; everything else in an option must match. */
 static bool option_equal(const struct tcp_option_spec *a,
 			 const struct tcp_option_spec *b)
 {
@@ -66,7 +66,7 @@ static bool option_equal(const struct tcp_option_spec *a,
 	case TOPT_WSCALE:
 		return a->u.wscale == b->u.wscale;
 	case TOPT_TIMESTAMP:
-		return a->u.ts.ecr == b->u.ts.ecr;
+		return true; /* val: see above; ecr is not checked either */
 	case TOPT_SACK:
 		if (a->u.sack.count != b->u.sack.count)
 			return false;
