@@ -37,9 +37,13 @@ static void report(const struct diag *d, const char *path, const char *text)
 		diag_print(stderr, d, path, text);
 }
 
+/* The child's exit status for "I was late, run me again". */
+#define EXIT_RETRY 3
+
 /* The child: run the timeline in a namespace and exit with the verdict. */
 static void run_child(const char *path, const struct script *s,
-		      const struct timeline *tl, const struct config *c)
+		      const struct timeline *tl, const struct config *c,
+		      bool last_try)
 {
 	struct diag d = {0};
 	char *copy = strdup(path);
@@ -51,6 +55,8 @@ static void run_child(const char *path, const struct script *s,
 	};
 
 	run_script(&in, &d);
+	if (d.tool_late && !last_try)
+		_exit(EXIT_RETRY);
 	report(&d, path, s->source);
 	fflush(stdout);
 	fflush(stderr);
@@ -74,8 +80,9 @@ static int wait_child(pid_t pid, const char *path)
 	return EXIT_INTERNAL;
 }
 
-static int run_in_child(const char *path, const struct script *s,
-			const struct timeline *tl, const struct config *c)
+static int run_once(const char *path, const struct script *s,
+		    const struct timeline *tl, const struct config *c,
+		    bool last_try)
 {
 	pid_t pid;
 
@@ -89,8 +96,20 @@ static int run_in_child(const char *path, const struct script *s,
 		return EXIT_INTERNAL;
 	}
 	if (pid == 0)
-		run_child(path, s, tl, c);
+		run_child(path, s, tl, c, last_try);
 	return wait_child(pid, path);
+}
+
+static int run_in_child(const char *path, const struct script *s,
+			const struct timeline *tl, const struct config *c)
+{
+	int status = EXIT_RETRY;
+
+	/* Each attempt gets a fresh namespace: a late one is simply
+	 * forgotten. */
+	for (int try = 1; try <= RUN_ATTEMPTS && status == EXIT_RETRY; try++)
+		status = run_once(path, s, tl, c, try == RUN_ATTEMPTS);
+	return status;
 }
 
 int check_script(const char *path, const struct check_params *p)

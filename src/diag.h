@@ -34,6 +34,9 @@ struct diag {
 	/* Whether the last diag_set was the one kept: expected/actual lines
 	 * go with it only then. */
 	int detail_open;
+	/* Set when the failure is tcpcheck's own (it acted late): the run
+	 * says nothing about the stack and may be repeated. */
+	int tool_late;
 };
 
 /* Every function that can fail returns 0 on success and -1 after filling a
