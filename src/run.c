@@ -28,7 +28,7 @@
 #define NSEC 1000000000LL
 
 /* The niceness of a run (see run_script). */
-#define RUN_NICE -10
+#define RUN_NICE (-10)
 
 int64_t run_now(void)
 {

@@ -64,11 +64,14 @@ int run_state(struct run *r, const struct tl_event *te, const struct slot *s,
 	      struct diag *d)
 {
 	int64_t deadline = te->window ? s->end + s->tol : s->start;
-	enum tcp_state_id st;
+	enum tcp_state_id st = TCP_STATE_CLOSED;
 
 	for (;;) {
-		if (read_state(r, te, &st, d))
+		if (read_state(r, te, &st, d)) {
+			if (d->loc.first_line == 0) /* sockstate has no lines */
+				d->loc = te->ev->loc;
 			return -1;
+		}
 		if (st == te->state.state || run_now() >= deadline)
 			break;
 		if (run_wait_until(r, run_now() + STATE_POLL_NS, d))
