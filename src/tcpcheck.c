@@ -1,27 +1,40 @@
 /* tcpcheck's entry point: the command line and the exit status. */
+#include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include "batch.h"
 #include "check.h"
 #include "config.h"
 #include "diag.h"
 
 #define MAX_ARGS 256
+#define MAX_PATHS 4096
 
 static void usage(FILE *out)
 {
-	fputs("usage: tcpcheck [options] SCRIPT.pkt...\n"
+	fputs("usage: tcpcheck [options] PATH...\n"
 	      "\n"
 	      "Run packetdrill-style TCP scripts against the Linux kernel, each\n"
 	      "in a private network namespace, and report the first difference.\n"
+	      "A PATH is a script or a directory (every *.pkt below it).\n"
 	      "\n"
+	      "  -j, --jobs N               runs at once (default: CPUs x 4)\n"
+	      "      --timeout SECS         kill a run after SECS (default: none)\n"
+	      "      --shard I/N            only the runs of shard I of N\n"
+	      "      --junit FILE           write JUnit XML to FILE\n"
+	      "      --tap                  TAP 13 on standard output\n"
 	      "  -v, --verbose              print every event as it happens\n"
 	      "  -D, --define NAME=VALUE    substitute VALUE for the word NAME\n"
 	      "      --parse-only           check the syntax only\n"
 	      "      --dump-ast             print the syntax tree and stop\n"
-	      "      --ip_version=V         ipv4 (default), ipv6, ipv4-mapped-ipv6\n"
+	      "      --ip_version=V         ipv4 (default), ipv6, ipv4-mapped-ipv6;\n"
+	      "                             a comma list or all: run each\n"
 	      "      --local_ip=A           the stack's address\n"
 	      "      --remote_ip=A          the tool's (remote peer's) address\n"
 	      "      --gateway_ip=A         gateway for the route to the remote\n"
@@ -45,8 +58,11 @@ struct cli {
 	struct check_params params;
 	struct cli_option options[MAX_ARGS];
 	struct script_define defines[MAX_ARGS];
-	const char *scripts[MAX_ARGS];
+	const char *scripts[MAX_PATHS];
 	size_t script_count;
+	struct batch_options batch;
+	const char *ip_version; /* as given; NULL: not given */
+	bool batch_asked;	/* an option only a batch has */
 };
 
 static int add_define(struct cli *cli, char *arg)
@@ -70,11 +86,24 @@ static int add_define(struct cli *cli, char *arg)
 	return 0;
 }
 
+static int push_option(struct cli *cli, const char *name, const char *value)
+{
+	struct check_params *p = &cli->params;
+
+	if (p->option_count == MAX_ARGS) {
+		fprintf(stderr, "tcpcheck: too many options\n");
+		return -1;
+	}
+	cli->options[p->option_count].name = name;
+	cli->options[p->option_count].value = value;
+	p->option_count++;
+	return 0;
+}
+
 /* A --name[=value] that is a run setting (config.c knows them all). */
 static int add_setting(struct cli *cli, char *name, char *value, int *argi,
 		       int argc, char **argv)
 {
-	struct check_params *p = &cli->params;
 	int takes = config_option_takes_value(name);
 
 	if (takes == -1) {
@@ -94,19 +123,78 @@ static int add_setting(struct cli *cli, char *name, char *value, int *argi,
 		}
 		value = argv[++*argi];
 	}
-	if (p->option_count == MAX_ARGS) {
-		fprintf(stderr, "tcpcheck: too many options\n");
-		return -1;
-	}
-	cli->options[p->option_count].name = name;
-	cli->options[p->option_count].value = value;
-	p->option_count++;
-	return 0;
+	return push_option(cli, name, value);
 }
 
 static int is_name(const char *arg, const char *a, const char *b)
 {
 	return !strcmp(arg, a) || (b && !strcmp(arg, b));
+}
+
+static int parse_number(const char *opt, const char *value, unsigned min,
+			unsigned *out)
+{
+	unsigned long v = 0;
+	char *end = NULL;
+
+	errno = 0;
+	if (value && *value >= '0' && *value <= '9')
+		v = strtoul(value, &end, 10);
+	if (!end || *end || errno || v < min || v > UINT_MAX) {
+		fprintf(stderr,
+			"tcpcheck: %s wants a whole number%s, got '%s'\n", opt,
+			min ? " of at least 1" : "", value ? value : "");
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* The options of a batch (and --ip_version, whose lists make one).
+ * Returns 1 if name is one of them, 0 if not, -1 after an error. */
+static int parse_batch_option(struct cli *cli, const char *name, char *value,
+			      int *argi, int argc, char **argv)
+{
+	struct batch_options *b = &cli->batch;
+
+	if (is_name(name, "tap", NULL)) {
+		cli->batch_asked = b->tap = true;
+		return 1;
+	}
+	if (!is_name(name, "jobs", "timeout") &&
+	    !is_name(name, "shard", "junit") &&
+	    !is_name(name, "ip_version", NULL))
+		return 0;
+	if (!value && *argi + 1 >= argc) {
+		fprintf(stderr, "tcpcheck: option --%s needs a value\n", name);
+		return -1;
+	}
+	if (!value)
+		value = argv[++*argi];
+	if (is_name(name, "ip_version", NULL)) {
+		cli->ip_version = value;
+		return 1;
+	}
+	cli->batch_asked = true;
+	if (is_name(name, "jobs", NULL))
+		return parse_number("--jobs", value, 1, &b->jobs) ? -1 : 1;
+	if (is_name(name, "timeout", NULL)) {
+		if (parse_number("--timeout", value, 0, &b->timeout))
+			return -1;
+		return 1;
+	}
+	if (is_name(name, "junit", NULL)) {
+		b->junit_file = value;
+		return 1;
+	}
+	if (batch_parse_shard(value, &b->shard_index, &b->shard_count)) {
+		fprintf(stderr,
+			"tcpcheck: --shard wants I/N with 1 <= I <= N, got "
+			"'%s'\n",
+			value);
+		return -1;
+	}
+	return 1;
 }
 
 /* Returns 0 to go on, or an exit status + 1000 to stop at once. */
@@ -140,10 +228,15 @@ static int parse_long_option(struct cli *cli, int *argi, int argc, char **argv)
 			value = argv[++*argi];
 		if (!value || add_define(cli, value))
 			return 1000 + EXIT_USAGE;
-	} else if (is_name(name, "verbose", NULL))
+	} else if (is_name(name, "verbose", NULL)) {
 		cli->params.verbose++;
-	else if (add_setting(cli, name, value, argi, argc, argv))
-		return 1000 + EXIT_USAGE;
+	} else {
+		int r = parse_batch_option(cli, name, value, argi, argc, argv);
+
+		if (r < 0 ||
+		    (r == 0 && add_setting(cli, name, value, argi, argc, argv)))
+			return 1000 + EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -159,6 +252,16 @@ static int parse_short_option(struct cli *cli, int *argi, int argc,
 	if (!strcmp(arg, "-h")) {
 		usage(stdout);
 		return 1000 + EXIT_PASS;
+	}
+	if (!strncmp(arg, "-j", 2)) {
+		const char *v = arg + 2;
+
+		if (!*v)
+			v = *argi + 1 < argc ? argv[++*argi] : NULL;
+		cli->batch_asked = true;
+		if (parse_number("-j", v, 1, &cli->batch.jobs))
+			return 1000 + EXIT_USAGE;
+		return 0;
 	}
 	if (!strncmp(arg, "-D", 2)) {
 		char *v = arg[2] ? argv[*argi] + 2
@@ -185,7 +288,7 @@ static int parse_command_line(struct cli *cli, int argc, char **argv)
 		int r = 0;
 
 		if (only_files || arg[0] != '-' || !strcmp(arg, "-")) {
-			if (cli->script_count == MAX_ARGS) {
+			if (cli->script_count == MAX_PATHS) {
 				fprintf(stderr, "tcpcheck: too many scripts\n");
 				return 1000 + EXIT_USAGE;
 			}
@@ -208,66 +311,60 @@ static int parse_command_line(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
-/* The worst outcome wins: internal > usage > fail > pass > skip, so a
- * batch is skipped only when every script was. */
-static int severity(int status)
+static bool wants_batch(const struct cli *cli)
 {
-	switch (status) {
-	case EXIT_SKIP:
-		return 0;
-	case EXIT_PASS:
-		return 1;
-	case EXIT_FAIL:
-		return 2;
-	case EXIT_USAGE:
-		return 3;
-	default:
-		return 4;
-	}
+	struct stat st;
+
+	if (cli->batch_asked || cli->script_count > 1)
+		return true;
+	if (cli->ip_version &&
+	    (strchr(cli->ip_version, ',') || !strcmp(cli->ip_version, "all")))
+		return true;
+	return stat(cli->scripts[0], &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static const char *verdict_name(int status)
+/* One script, or syntax trees: in the order given, diagnostics straight
+ * to stderr, as tcpcheck has always run a script. */
+static int run_each(struct cli *cli)
 {
-	switch (status) {
-	case EXIT_PASS:
-		return "PASS";
-	case EXIT_SKIP:
-		return "SKIP";
-	case EXIT_FAIL:
-		return "FAIL";
-	case EXIT_USAGE:
-		return "ERROR";
-	default:
-		return "INTERNAL";
+	int status = EXIT_PASS;
+
+	if (cli->ip_version && push_option(cli, "ip_version", cli->ip_version))
+		return EXIT_USAGE;
+	for (size_t i = 0; i < cli->script_count; i++) {
+		int one = check_script(cli->scripts[i], &cli->params);
+
+		status = i ? batch_worse(status, one) : one;
 	}
+	return status;
+}
+
+static int run_batch(struct cli *cli)
+{
+	struct batch_options *b = &cli->batch;
+
+	if (batch_parse_variants(cli->ip_version, &b->variants)) {
+		fprintf(stderr,
+			"tcpcheck: bad value '%s' for --ip_version: expected "
+			"ipv4, ipv6, ipv4-mapped-ipv6, a comma-separated list "
+			"of them, or all\n",
+			cli->ip_version);
+		return EXIT_USAGE;
+	}
+	b->params = &cli->params;
+	b->paths = cli->scripts;
+	b->path_count = cli->script_count;
+	return batch_run(b);
 }
 
 int main(int argc, char **argv)
 {
 	static struct cli cli;
-	int status = EXIT_PASS;
 	int r = parse_command_line(&cli, argc, argv);
-	size_t passed = 0, failed = 0, skipped = 0;
-	bool many;
 
 	if (r)
 		return r - 1000;
-	many = cli.script_count > 1 && !cli.params.dump_ast;
-	for (size_t i = 0; i < cli.script_count; i++) {
-		int one = check_script(cli.scripts[i], &cli.params);
-
-		if (i == 0 || severity(one) > severity(status))
-			status = one;
-		passed += one == EXIT_PASS;
-		skipped += one == EXIT_SKIP;
-		failed += one != EXIT_PASS && one != EXIT_SKIP;
-		if (many) {
-			printf("%-5s %s\n", verdict_name(one), cli.scripts[i]);
-			fflush(stdout);
-		}
-	}
-	if (many)
-		printf("%zu passed, %zu failed, %zu skipped\n", passed, failed,
-		       skipped);
-	return status;
+	if (cli.params.dump_ast || !wants_batch(&cli))
+		return run_each(&cli);
+	return run_batch(&cli);
 }
