@@ -148,6 +148,7 @@ int run_syscall(struct run *r, const struct tl_event *te,
 		struct call_outcome out;
 
 		syscall_exec(te->call, &r->env, &out);
+		r->prev_actual = run_ts_ns(&out.start);
 		return judge_return(r, &p, &out, d);
 	}
 	if (worker_start(te->call, &r->env, &w, d))
@@ -160,6 +161,9 @@ int run_syscall(struct run *r, const struct tl_event *te,
 		struct call_outcome out;
 
 		worker_collect(w, &out);
+		/* The stack reacts to the call itself, which a busy machine
+		 * may start well after the thread was asked to. */
+		r->prev_actual = run_ts_ns(&out.start);
 		return judge_return(r, &p, &out, d);
 	}
 	r->pending[r->pending_count++] = p;

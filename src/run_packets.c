@@ -135,6 +135,16 @@ static int missing(struct run *r, const struct tl_event *te,
 		   const struct slot *s, struct diag *d)
 {
 	char when[96];
+	unsigned int drops = 0;
+
+	/* A full capture ring loses segments: that is tcpcheck's failure,
+	 * not the stack's. */
+	if (sniff_drops(r->sniff, &drops, d))
+		return -1;
+	if (drops)
+		return diag_set(d, EXIT_INTERNAL, &te->ev->loc,
+				"the capture lost %u segment(s) (its ring was "
+				"full); this verdict would be wrong", drops);
 
 	run_describe_time(te, when, sizeof(when));
 	diag_set(d, EXIT_FAIL, &te->ev->loc,

@@ -24,11 +24,14 @@
 /* In immediate mode libpcap uses a TPACKET_V2 ring of fixed-size frames,
  * each big enough for snaplen: a 64 KiB snaplen leaves a 4 MiB buffer
  * just 64 frames. Size the ring for a burst of SNIFF_RING_FRAMES packets
- * between two reads, within sane bounds. */
+ * between two reads, within bounds: the kernel zeroes the whole ring at
+ * set-up without yielding (24 ms for 64 MiB here, stalling every other
+ * run of a batch), and with TSO on 64 super-segments between two reads
+ * is plenty; a run whose capture overflows says so (run_packets.c). */
 #define SNIFF_RING_FRAMES 4096
 #define SNIFF_FRAME_OVERHEAD 128 /* tpacket header, sockaddr_ll, align */
 #define SNIFF_BUFFER_MIN (2 * 1024 * 1024)
-#define SNIFF_BUFFER_MAX (32 * 1024 * 1024)
+#define SNIFF_BUFFER_MAX (4 * 1024 * 1024)
 #define NSEC_PER_SEC INT64_C(1000000000)
 
 /* LINKTYPE_LINUX_SLL2 may be missing from older pcap headers. */
