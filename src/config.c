@@ -185,6 +185,21 @@ static int set_verbose(struct config *c, const char *value, const char *name,
 	return 0;
 }
 
+static int set_stats(struct config *c, const char *value, const char *name,
+		     const struct src_loc *loc, struct diag *d)
+{
+	c->stats = true;
+	return 0;
+}
+
+static int set_realtime(struct config *c, const char *value,
+			const char *name, const struct src_loc *loc,
+			struct diag *d)
+{
+	c->realtime = true;
+	return 0;
+}
+
 static const struct opt_desc options[] = {
 	{"ip_version", OPT_VALUE, set_ip_version},
 	{"local_ip", OPT_VALUE, set_local_ip},
@@ -198,6 +213,8 @@ static const struct opt_desc options[] = {
 	{"mtu", OPT_VALUE, set_mtu},
 	{"strict_segments", OPT_FLAG, set_strict_segments},
 	{"verbose", OPT_FLAG, set_verbose},
+	{"stats", OPT_FLAG, set_stats},
+	{"realtime", OPT_FLAG, set_realtime},
 	/* packetdrill options the corpus uses that later issues run. */
 	{"tcp_ts_tick_usecs", OPT_LATER, NULL},
 	{"tcp_ts_ecr_scaled", OPT_LATER, NULL},

@@ -32,6 +32,8 @@ struct config {
 	int mtu;
 	bool strict_segments;
 	int verbose;
+	bool stats;    /* print the run's scheduling error and cost */
+	bool realtime; /* SCHED_FIFO for the run, where permitted */
 
 	/* Filled by config_finish() from the strings above. */
 	int wire_family;   /* AF_INET or AF_INET6: packets on tun0 */

@@ -9,6 +9,7 @@
 #include "conn.h"
 #include "netns.h"
 #include "run.h"
+#include "stats.h"
 #include "syscalls/syscalls.h"
 
 #define RUN_PENDING_MAX 8
@@ -43,6 +44,7 @@ struct run {
 	const struct tl_event *prev;
 	struct pending pending[RUN_PENDING_MAX];
 	int pending_count;
+	struct stats sched_error; /* --stats: when acted - when due, ns */
 };
 
 int64_t run_now(void);

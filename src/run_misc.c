@@ -1,5 +1,6 @@
 /* State assertions, shell commands and the -v event log. */
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,11 @@ int run_command(struct run *r, const char *command, const struct src_loc *loc,
 		return diag_set(d, EXIT_INTERNAL, loc, "fork: %s",
 				strerror(errno));
 	if (child == 0) {
+		struct sched_param sp = {0};
+
+		/* --realtime is for the run, never for a script's shell. */
+		if (r->in->config->realtime)
+			sched_setscheduler(0, SCHED_OTHER, &sp);
 		snprintf(pid, sizeof(pid), "%d", (int)getppid());
 		setenv("PACKETDRILL_PID", pid, 1);
 		if (r->in->script_dir && chdir(r->in->script_dir) < 0)

@@ -45,6 +45,8 @@ static void usage(FILE *out)
 	      "      --tolerance_usecs=N    timing tolerance (default 4000)\n"
 	      "      --tolerance_percent=P  relative tolerance (default 12.5)\n"
 	      "      --strict_segments      never merge outbound segments\n"
+	      "      --stats                print a run's scheduling error and cost\n"
+	      "      --realtime             run in SCHED_FIFO (lowest priority) if allowed\n"
 	      "  -h, --help                 this text\n"
 	      "      --version              the version\n"
 	      "\n"
