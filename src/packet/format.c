@@ -1,53 +1,20 @@
 /* Packets and TCP options printed in script syntax, so that a diff shows
  * the line the script would have needed. */
 #include "packet/wire.h"
+#include "strbuf.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 
-/* Text that grows the way snprintf counts: len is everything asked for,
- * buf holds what fits and stays NUL-terminated. */
-struct sbuf {
-	char *buf;
-	size_t cap;
-	size_t len;
-};
-
-static void sb_init(struct sbuf *sb, char *buf, size_t cap)
-{
-	sb->buf = buf;
-	sb->cap = cap;
-	sb->len = 0;
-	if (cap)
-		buf[0] = '\0';
-}
-
-static void sb_printf(struct sbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct sbuf *sb, const char *fmt, ...)
-{
-	size_t room = sb->len < sb->cap ? sb->cap - sb->len : 0;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room ? sb->buf + sb->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb->len += (size_t)n;
-}
-
-static int sb_result(const struct sbuf *sb)
+static int sb_result(const struct strbuf *sb)
 {
 	return sb->len > INT_MAX ? INT_MAX : (int)sb->len;
 }
 
-static void sb_hex(struct sbuf *sb, const uint8_t *p, size_t n)
+static void sb_hex(struct strbuf *sb, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		sb_printf(sb, "%02x", p[i]);
+		strbuf_printf(sb, "%02x", p[i]);
 }
 
 /* --- options -------------------------------------------------------------- */
@@ -66,51 +33,51 @@ static const char *accecn_field_name(enum accecn_field f)
 }
 
 /* A name and, when there is one, the hex bytes: md5, FO, FOEXP. */
-static void format_data(struct sbuf *sb, const char *name,
+static void format_data(struct strbuf *sb, const char *name,
 			const struct tcp_option_spec *o)
 {
 	size_t n = o->u.data.len;
 
-	sb_printf(sb, "%s", name);
+	strbuf_printf(sb, "%s", name);
 	if (n > TCP_OPTION_BYTES_MAX)
 		n = TCP_OPTION_BYTES_MAX;
 	if (n) {
-		sb_printf(sb, " ");
+		strbuf_printf(sb, " ");
 		sb_hex(sb, o->u.data.bytes, n);
 	}
 }
 
-static void format_unknown(struct sbuf *sb, const struct tcp_option_spec *o)
+static void format_unknown(struct strbuf *sb, const struct tcp_option_spec *o)
 {
 	const uint8_t *d = o->u.data.bytes;
 	size_t n = o->u.data.len;
 
 	if (n > TCP_OPTION_BYTES_MAX)
 		n = TCP_OPTION_BYTES_MAX;
-	sb_printf(sb, "kind %u len %zu", n ? d[0] : 0, n);
+	strbuf_printf(sb, "kind %u len %zu", n ? d[0] : 0, n);
 	if (n > 2) {
-		sb_printf(sb, " ");
+		strbuf_printf(sb, " ");
 		sb_hex(sb, d + 2, n - 2);
 	}
 }
 
-static void format_sack(struct sbuf *sb, const struct tcp_option_spec *o)
+static void format_sack(struct strbuf *sb, const struct tcp_option_spec *o)
 {
-	sb_printf(sb, "sack");
+	strbuf_printf(sb, "sack");
 	for (int i = 0; i < o->u.sack.count && i < SACK_BLOCKS_MAX; i++)
-		sb_printf(sb, " %u:%u", o->u.sack.block[i].left,
+		strbuf_printf(sb, " %u:%u", o->u.sack.block[i].left,
 			  o->u.sack.block[i].right);
 }
 
-static void format_accecn(struct sbuf *sb, const struct tcp_option_spec *o)
+static void format_accecn(struct strbuf *sb, const struct tcp_option_spec *o)
 {
-	sb_printf(sb, "ECN");
+	strbuf_printf(sb, "ECN");
 	for (int i = 0; i < o->u.accecn.count && i < 3; i++)
-		sb_printf(sb, " %s %u", accecn_field_name(o->u.accecn.field[i]),
+		strbuf_printf(sb, " %s %u", accecn_field_name(o->u.accecn.field[i]),
 			  o->u.accecn.value[i]);
 }
 
-static void format_option(struct sbuf *sb, const struct tcp_option_spec *o)
+static void format_option(struct strbuf *sb, const struct tcp_option_spec *o)
 {
 	if (o->kind == TOPT_UNKNOWN) {
 		format_unknown(sb, o);
@@ -118,25 +85,25 @@ static void format_option(struct sbuf *sb, const struct tcp_option_spec *o)
 	}
 	switch (o->kind) {
 	case TOPT_EOL:
-		sb_printf(sb, "eol");
+		strbuf_printf(sb, "eol");
 		break;
 	case TOPT_NOP:
-		sb_printf(sb, "nop");
+		strbuf_printf(sb, "nop");
 		break;
 	case TOPT_MSS:
-		sb_printf(sb, "mss %u", o->u.mss);
+		strbuf_printf(sb, "mss %u", o->u.mss);
 		break;
 	case TOPT_WSCALE:
-		sb_printf(sb, "wscale %u", o->u.wscale);
+		strbuf_printf(sb, "wscale %u", o->u.wscale);
 		break;
 	case TOPT_SACK_PERMITTED:
-		sb_printf(sb, "sackOK");
+		strbuf_printf(sb, "sackOK");
 		break;
 	case TOPT_SACK:
 		format_sack(sb, o);
 		break;
 	case TOPT_TIMESTAMP:
-		sb_printf(sb, "TS val %u ecr %u", o->u.ts.val, o->u.ts.ecr);
+		strbuf_printf(sb, "TS val %u ecr %u", o->u.ts.val, o->u.ts.ecr);
 		break;
 	case TOPT_MD5:
 		format_data(sb, "md5", o);
@@ -156,30 +123,30 @@ static void format_option(struct sbuf *sb, const struct tcp_option_spec *o)
 int tcp_option_format(const struct tcp_option_spec *opt, char *buf,
 		      size_t len)
 {
-	struct sbuf sb;
+	struct strbuf sb;
 
-	sb_init(&sb, buf, len);
+	strbuf_init(&sb, buf, len);
 	format_option(&sb, opt);
 	return sb_result(&sb);
 }
 
-static void format_options(struct sbuf *sb, const struct tcp_option_list *l)
+static void format_options(struct strbuf *sb, const struct tcp_option_list *l)
 {
-	sb_printf(sb, "<");
+	strbuf_printf(sb, "<");
 	for (size_t i = 0; i < l->count; i++) {
 		if (i)
-			sb_printf(sb, ",");
+			strbuf_printf(sb, ",");
 		format_option(sb, &l->items[i]);
 	}
-	sb_printf(sb, ">");
+	strbuf_printf(sb, ">");
 }
 
 int tcp_options_format(const struct tcp_option_list *opts, char *buf,
 		       size_t len)
 {
-	struct sbuf sb;
+	struct strbuf sb;
 
-	sb_init(&sb, buf, len);
+	strbuf_init(&sb, buf, len);
 	format_options(&sb, opts);
 	return sb_result(&sb);
 }
@@ -198,7 +165,7 @@ static const struct {
 
 #define ACE_BITS (TCPF_AE | TCPF_CWR | TCPF_ECE)
 
-static void format_flags(struct sbuf *sb, unsigned int flags, bool ace)
+static void format_flags(struct strbuf *sb, unsigned int flags, bool ace)
 {
 	bool digit = ace && (flags & TCPF_ACK);
 	size_t start = sb->len;
@@ -208,24 +175,24 @@ static void format_flags(struct sbuf *sb, unsigned int flags, bool ace)
 		if (digit && (flag_letters[i].bit & ACE_BITS))
 			continue;
 		if (flags & flag_letters[i].bit)
-			sb_printf(sb, "%c", flag_letters[i].letter);
+			strbuf_printf(sb, "%c", flag_letters[i].letter);
 	}
 	if (flags & TCPF_ACK)
-		sb_printf(sb, ".");
+		strbuf_printf(sb, ".");
 	/* ACE is a 3-bit counter, AE the most significant bit. */
 	if (digit)
-		sb_printf(sb, "%u", (flags & TCPF_AE ? 4u : 0u) |
+		strbuf_printf(sb, "%u", (flags & TCPF_AE ? 4u : 0u) |
 					    (flags & TCPF_CWR ? 2u : 0u) |
 					    (flags & TCPF_ECE ? 1u : 0u));
 	if (sb->len == start)
-		sb_printf(sb, "-");
+		strbuf_printf(sb, "-");
 }
 
 int tcp_flags_format(unsigned int flags, bool ace, char *buf, size_t len)
 {
-	struct sbuf sb;
+	struct strbuf sb;
 
-	sb_init(&sb, buf, len);
+	strbuf_init(&sb, buf, len);
 	format_flags(&sb, flags, ace);
 	return sb_result(&sb);
 }
@@ -263,23 +230,23 @@ void tcp_format_from_packet(struct tcp_format *f, const struct packet *p)
 
 int packet_format_tcp(const struct tcp_format *f, char *buf, size_t len)
 {
-	struct sbuf sb;
+	struct strbuf sb;
 
-	sb_init(&sb, buf, len);
+	strbuf_init(&sb, buf, len);
 	if (f->show & TCP_FORMAT_ECN)
-		sb_printf(&sb, "[%s] ", packet_ecn_name(f->tos));
+		strbuf_printf(&sb, "[%s] ", packet_ecn_name(f->tos));
 	format_flags(&sb, f->flags, f->show & TCP_FORMAT_ACE);
 	/* The range counts payload only; SYN and FIN are not in it. */
-	sb_printf(&sb, " %u:%u(%u)", f->seq, f->seq + f->payload_len,
+	strbuf_printf(&sb, " %u:%u(%u)", f->seq, f->seq + f->payload_len,
 		  f->payload_len);
 	if (f->flags & TCPF_ACK)
-		sb_printf(&sb, " ack %u", f->ack);
+		strbuf_printf(&sb, " ack %u", f->ack);
 	if (f->show & TCP_FORMAT_WIN)
-		sb_printf(&sb, " win %u", f->win);
+		strbuf_printf(&sb, " win %u", f->win);
 	if (f->show & TCP_FORMAT_URG)
-		sb_printf(&sb, " urg %u", f->urg);
+		strbuf_printf(&sb, " urg %u", f->urg);
 	if (f->options && f->options->count) {
-		sb_printf(&sb, " ");
+		strbuf_printf(&sb, " ");
 		format_options(&sb, f->options);
 	}
 	return sb_result(&sb);
@@ -289,10 +256,10 @@ int packet_format_tcp(const struct tcp_format *f, char *buf, size_t len)
 
 int packet_format_udp(const struct packet *p, char *buf, size_t len)
 {
-	struct sbuf sb;
+	struct strbuf sb;
 
-	sb_init(&sb, buf, len);
-	sb_printf(&sb, "udp (%u)", p->u.udp.payload_len);
+	strbuf_init(&sb, buf, len);
+	strbuf_printf(&sb, "udp (%u)", p->u.udp.payload_len);
 	return sb_result(&sb);
 }
 
@@ -301,18 +268,18 @@ int packet_format_icmp(const struct packet *p, char *buf, size_t len)
 	const struct packet_icmp *m = &p->u.icmp;
 	const char *type = icmp_type_name(p->family, m->type);
 	const char *code = icmp_code_name(p->family, m->type, m->code);
-	struct sbuf sb;
+	struct strbuf sb;
 
-	sb_init(&sb, buf, len);
+	strbuf_init(&sb, buf, len);
 	if (type)
-		sb_printf(&sb, "icmp %s", type);
+		strbuf_printf(&sb, "icmp %s", type);
 	else
-		sb_printf(&sb, "icmp type %u", m->type);
+		strbuf_printf(&sb, "icmp type %u", m->type);
 	if (code)
-		sb_printf(&sb, " %s", code);
+		strbuf_printf(&sb, " %s", code);
 	else if (m->code)
-		sb_printf(&sb, " code %u", m->code);
+		strbuf_printf(&sb, " code %u", m->code);
 	if (m->mtu)
-		sb_printf(&sb, " mtu %u", m->mtu);
+		strbuf_printf(&sb, " mtu %u", m->mtu);
 	return sb_result(&sb);
 }

@@ -6,41 +6,41 @@
 #include <unistd.h>
 
 /* "ECONNREFUSED (Connection refused)". */
-static void fmt_errno(struct callfmt *f, int err)
+static void fmt_errno(struct strbuf *f, int err)
 {
 	char buf[128];
 	const char *name = errno_name(err);
 	const char *text = strerror_r(err, buf, sizeof(buf));
 
 	if (name)
-		callfmt_add(f, "%s (%s)", name, text);
+		strbuf_printf(f, "%s (%s)", name, text);
 	else
-		callfmt_add(f, "errno %d (%s)", err, text);
+		strbuf_printf(f, "errno %d (%s)", err, text);
 }
 
-static void fmt_actual_result(struct callfmt *f, const struct prepared_call *pc,
+static void fmt_actual_result(struct strbuf *f, const struct prepared_call *pc,
 			      const struct call_outcome *out)
 {
 	if (out->ret < 0) {
-		callfmt_add(f, "%ld ", out->ret);
+		strbuf_printf(f, "%ld ", out->ret);
 		fmt_errno(f, out->err);
 	} else if (pc->def->returns_fd) {
 		/* The live number would mean nothing in script terms. */
-		callfmt_add(f, "<new fd>");
+		strbuf_printf(f, "<new fd>");
 	} else {
-		callfmt_add(f, "%ld", out->ret);
+		strbuf_printf(f, "%ld", out->ret);
 	}
 }
 
-void callfmt_actual(struct callfmt *f, const struct prepared_call *pc,
+void callfmt_actual(struct strbuf *f, const struct prepared_call *pc,
 		    const struct call_outcome *out, long index,
 		    const char *arg_text)
 {
-	callfmt_add(f, "%s(", pc->name);
+	strbuf_printf(f, "%s(", pc->name);
 	for (size_t i = 0; i < pc->argc; i++)
-		callfmt_add(f, "%s%s", i ? ", " : "",
+		strbuf_printf(f, "%s%s", i ? ", " : "",
 			    (long)i == index ? arg_text : pc->arg[i].text);
-	callfmt_add(f, ") = ");
+	strbuf_printf(f, ") = ");
 	fmt_actual_result(f, pc, out);
 }
 
@@ -49,9 +49,9 @@ static void add_expected_actual(const struct prepared_call *pc,
 				const char *arg_text, struct diag *d)
 {
 	char buf[DIAG_TEXT_MAX];
-	struct callfmt f;
+	struct strbuf f;
 
-	callfmt_init(&f, buf, sizeof(buf));
+	strbuf_init(&f, buf, sizeof(buf));
 	callfmt_actual(&f, pc, out, index, arg_text);
 	diag_expected(d, "%s", pc->text);
 	diag_actual(d, "%s", buf);
@@ -78,11 +78,11 @@ static int check_failure(const struct prepared_call *pc,
 			 const struct call_outcome *out, struct diag *d)
 {
 	char err[256];
-	struct callfmt f;
+	struct strbuf f;
 
-	callfmt_init(&f, err, sizeof(err));
+	strbuf_init(&f, err, sizeof(err));
 	if (pc->result != -1) {
-		callfmt_add(&f, "%ld ", out->ret);
+		strbuf_printf(&f, "%ld ", out->ret);
 		fmt_errno(&f, out->err);
 		diag_set(d, EXIT_FAIL, result_loc(pc),
 			 "%s returned %s, expected %s", pc->name, err,
@@ -105,15 +105,15 @@ static int check_result(const struct prepared_call *pc,
 			const struct call_outcome *out, struct diag *d)
 {
 	char expected[256];
-	struct callfmt f;
+	struct strbuf f;
 
 	if (pc->result_any)
 		return 0;
 	if (out->ret < 0)
 		return check_failure(pc, out, d);
 	if (pc->result == -1) {
-		callfmt_init(&f, expected, sizeof(expected));
-		callfmt_add(&f, "%s%s%s", pc->result_text,
+		strbuf_init(&f, expected, sizeof(expected));
+		strbuf_printf(&f, "%s%s%s", pc->result_text,
 			    pc->errno_name ? " " : "",
 			    pc->errno_name ? pc->errno_name : "");
 		if (pc->def->returns_fd)

@@ -12,21 +12,13 @@
 #include <stdarg.h>
 #include <sys/socket.h>
 
+#include "strbuf.h"
 #include "syscalls/syscalls.h"
 
 /* --- text ----------------------------------------------------------------- */
 
 /* Appends with truncation; len counts what the whole text needs. */
-struct callfmt {
-	char *buf;
-	size_t size;
-	size_t len;
-};
-
-void callfmt_init(struct callfmt *f, char *buf, size_t size);
-void callfmt_add(struct callfmt *f, const char *format, ...)
-	__attribute__((format(printf, 2, 3)));
-void callfmt_expr(struct callfmt *f, const struct expr *e);
+void callfmt_expr(struct strbuf *f, const struct expr *e);
 /* A malloc'd copy of e in script syntax, or NULL when out of memory. */
 char *callfmt_expr_dup(const struct expr *e);
 
@@ -121,7 +113,7 @@ int syscall_fail_output(const struct prepared_call *pc,
 		      const char *actual, struct diag *d);
 /* The call with its actual result, one argument replaced (index < 0:
  * none), into f. */
-void callfmt_actual(struct callfmt *f, const struct prepared_call *pc,
+void callfmt_actual(struct strbuf *f, const struct prepared_call *pc,
 		     const struct call_outcome *out, long index,
 		     const char *arg_text);
 

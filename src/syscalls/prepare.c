@@ -328,15 +328,15 @@ static int prepare_errno(struct prepared_call *pc,
 static int prepare_text(struct prepared_call *pc, struct diag *d)
 {
 	char buf[DIAG_TEXT_MAX];
-	struct callfmt f;
+	struct strbuf f;
 
-	callfmt_init(&f, buf, sizeof(buf));
-	callfmt_add(&f, "%s(", pc->name);
+	strbuf_init(&f, buf, sizeof(buf));
+	strbuf_printf(&f, "%s(", pc->name);
 	for (size_t i = 0; i < pc->argc; i++)
-		callfmt_add(&f, "%s%s", i ? ", " : "", pc->arg[i].text);
-	callfmt_add(&f, ") = %s", pc->result_text);
+		strbuf_printf(&f, "%s%s", i ? ", " : "", pc->arg[i].text);
+	strbuf_printf(&f, ") = %s", pc->result_text);
 	if (pc->errno_name)
-		callfmt_add(&f, " %s", pc->errno_name);
+		strbuf_printf(&f, " %s", pc->errno_name);
 	pc->text = strdup(buf);
 	if (!pc->text)
 		return diag_set(d, EXIT_INTERNAL, &pc->name_loc,
