@@ -21,8 +21,6 @@ void conn_active_open(struct conn *c)
 	c->local_port_known = false;
 	c->remote_port = c->config->connect_port;
 	c->have_rcv_nxt = false;
-	c->remote_isn = 0;
-	c->local_isn_script = 0;
 	seqmap_init(&c->map);
 }
 
@@ -50,21 +48,6 @@ static void wire_addrs(const struct conn *c, union packet_addr *local,
 	inet_pton(af, c->config->remote_ip, remote);
 }
 
-/* The stack's sequence space: a SYN's numbers are absolute (the script's
- * ISN), every other segment's count from the ISN. */
-static uint32_t local_to_live(const struct conn *c, uint32_t script, bool syn)
-{
-	return seqmap_local_to_live(&c->map,
-				    syn ? script : script + c->local_isn_script);
-}
-
-static uint32_t local_to_script(const struct conn *c, uint32_t live, bool syn)
-{
-	uint32_t abs = seqmap_local_to_script(&c->map, live);
-
-	return syn ? abs : abs - c->local_isn_script;
-}
-
 /* Inbound options refer to the stack's sequence and timestamp spaces in
  * two places: SACK blocks and TS ecr. */
 static int map_inbound_options(struct conn *c, const struct tcp_spec *t,
@@ -80,9 +63,13 @@ static int map_inbound_options(struct conn *c, const struct tcp_spec *t,
 			continue;
 		for (int b = 0; b < o->u.sack.count; b++) {
 			o->u.sack.block[b].left =
-				local_to_live(c, o->u.sack.block[b].left, false);
+				seqmap_stack_to_live(&c->map,
+						     o->u.sack.block[b].left,
+						     false);
 			o->u.sack.block[b].right =
-				local_to_live(c, o->u.sack.block[b].right, false);
+				seqmap_stack_to_live(&c->map,
+						     o->u.sack.block[b].right,
+						     false);
 		}
 	}
 	return 0;
@@ -124,10 +111,10 @@ int conn_build_inbound(struct conn *c, const struct packet_spec *spec,
 
 	if ((t->flags & TCPF_SYN) && !(t->flags & TCPF_ACK))
 		passive_syn(c);
-	if (t->flags & TCPF_SYN)
-		c->remote_isn = t->seq_start;
 	else if (!c->active && c->passive_started && (t->flags & TCPF_ACK))
 		c->passive_synced = true;
+	if (t->flags & TCPF_SYN)
+		seqmap_learn_remote_isn(&c->map, t->seq_start);
 	if (!c->local_port_known)
 		return diag_set(d, EXIT_USAGE, loc,
 				"the stack's port is not known yet: no SYN "
@@ -140,11 +127,11 @@ int conn_build_inbound(struct conn *c, const struct packet_spec *spec,
 	wire_addrs(c, &p.dst, &p.src);
 	p.u.tcp.sport = c->remote_port;
 	p.u.tcp.dport = c->local_port;
-	/* A SYN's number is absolute; later ones count from it. */
-	p.u.tcp.seq = (t->flags & TCPF_SYN) ? t->seq_start
-					     : t->seq_start + c->remote_isn;
+	p.u.tcp.seq = seqmap_tool_to_live(&c->map, t->seq_start,
+					  t->flags & TCPF_SYN);
 	/* No ack value means zero on the wire, as packetdrill sends it. */
-	p.u.tcp.ack = t->has_ack ? local_to_live(c, t->ack, t->flags & TCPF_SYN)
+	p.u.tcp.ack = t->has_ack ? seqmap_stack_to_live(&c->map, t->ack,
+							t->flags & TCPF_SYN)
 				 : 0;
 	p.u.tcp.flags = t->flags;
 	p.u.tcp.win = (uint16_t)t->win;
@@ -207,31 +194,30 @@ void conn_map_outbound(struct conn *c, const struct packet_spec *exp,
 		       const struct packet *p, struct live_segment *l)
 {
 	const struct tcp_spec *t = &exp->u.tcp;
+	bool syn = p->u.tcp.flags & TCPF_SYN;
 
-	if ((p->u.tcp.flags & TCPF_SYN) && (t->flags & TCPF_SYN)) {
+	if (syn && (t->flags & TCPF_SYN)) {
 		if (!c->local_port_known) {
 			c->local_port = p->u.tcp.sport;
 			c->local_port_known = true;
 		}
 		seqmap_learn_isn(&c->map, t->seq_start, p->u.tcp.seq);
-		c->local_isn_script = t->seq_start;
 	}
 	l->packet = p;
-	/* A SYN's numbers are absolute, its ack included. */
-	l->ack = (p->u.tcp.flags & TCPF_SYN) ? p->u.tcp.ack
-					     : p->u.tcp.ack - c->remote_isn;
+	l->ack = seqmap_tool_to_script(&c->map, p->u.tcp.ack, syn);
 	for (size_t i = 0; i < l->options->count; i++) {
 		struct tcp_option_spec *o = &l->options->items[i];
 
 		for (int b = 0; o->kind == TOPT_SACK && b < o->u.sack.count;
 		     b++) {
-			o->u.sack.block[b].left -= c->remote_isn;
-			o->u.sack.block[b].right -= c->remote_isn;
+			o->u.sack.block[b].left = seqmap_tool_to_script(
+				&c->map, o->u.sack.block[b].left, false);
+			o->u.sack.block[b].right = seqmap_tool_to_script(
+				&c->map, o->u.sack.block[b].right, false);
 		}
 	}
 	l->seq = seqmap_has_isn(&c->map)
-			 ? local_to_script(c, p->u.tcp.seq,
-					   p->u.tcp.flags & TCPF_SYN)
+			 ? seqmap_stack_to_script(&c->map, p->u.tcp.seq, syn)
 			 : p->u.tcp.seq;
 	learn_ts(c, exp, l);
 	if (p->u.tcp.flags & TCPF_ACK) {

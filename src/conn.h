@@ -26,12 +26,6 @@ struct conn {
 	bool passive_synced;  /* an inbound ACK followed the inbound SYN */
 	bool passive_started; /* an inbound SYN was sent */
 	struct seqmap map;
-	/* The tool's own ISN, as the script's SYN wrote it: its later
-	 * sequence numbers are relative to it, like the stack's to its. */
-	uint32_t remote_isn;
-	/* The number the script gave the stack's ISN (its SYN's seq, usually
-	 * 0): SYNs carry it, later segments count from the ISN. */
-	uint32_t local_isn_script;
 	/* For the reset at the end: what the stack last acknowledged. */
 	bool have_rcv_nxt;
 	uint32_t rcv_nxt;

@@ -12,6 +12,7 @@ void seqmap_learn_isn(struct seqmap *m, uint32_t script_seq,
 		      uint32_t live_seq)
 {
 	m->isn_delta = live_seq - script_seq;
+	m->local_isn_script = script_seq;
 	m->has_isn = true;
 }
 
@@ -28,6 +29,38 @@ uint32_t seqmap_local_to_script(const struct seqmap *m, uint32_t live)
 uint32_t seqmap_local_to_live(const struct seqmap *m, uint32_t script)
 {
 	return script + m->isn_delta;
+}
+
+uint32_t seqmap_stack_to_live(const struct seqmap *m, uint32_t script,
+			      bool syn)
+{
+	return seqmap_local_to_live(m, syn ? script
+					   : script + m->local_isn_script);
+}
+
+uint32_t seqmap_stack_to_script(const struct seqmap *m, uint32_t live,
+				bool syn)
+{
+	uint32_t abs = seqmap_local_to_script(m, live);
+
+	return syn ? abs : abs - m->local_isn_script;
+}
+
+void seqmap_learn_remote_isn(struct seqmap *m, uint32_t isn)
+{
+	m->remote_isn = isn;
+}
+
+uint32_t seqmap_tool_to_live(const struct seqmap *m, uint32_t script,
+			     bool syn)
+{
+	return syn ? script : script + m->remote_isn;
+}
+
+uint32_t seqmap_tool_to_script(const struct seqmap *m, uint32_t live,
+			       bool syn)
+{
+	return syn ? live : live - m->remote_isn;
 }
 
 void seqmap_learn_ts(struct seqmap *m, uint32_t script_val,

@@ -21,6 +21,8 @@
 struct seqmap {
 	bool has_isn;
 	uint32_t isn_delta; /* live - script, the stack's sequence space */
+	uint32_t local_isn_script; /* the number the script's SYN gave it */
+	uint32_t remote_isn; /* the tool's ISN, as its script SYN wrote it */
 	bool has_ts;
 	uint32_t ts_delta; /* live - script, the stack's TS val clock */
 };
@@ -41,6 +43,21 @@ uint32_t seqmap_local_to_live(const struct seqmap *m, uint32_t script);
 /* From the first outbound segment carrying TS: the val the script wrote
  * (checked or not; 0 when the script wrote none) and the live one. Later
  * calls replace the offset, as for the ISN. */
+/* Both directions as scripts write them: a SYN's numbers are absolute,
+ * every other segment's count from its sender's ISN, like tcpdump. The
+ * stack's space (its seq, the tool's ack and SACK blocks): */
+uint32_t seqmap_stack_to_live(const struct seqmap *m, uint32_t script,
+			      bool syn);
+uint32_t seqmap_stack_to_script(const struct seqmap *m, uint32_t live,
+				bool syn);
+/* The tool's space (its seq, the stack's ack and SACK blocks); the tool
+ * sends its script numbers as they are, so only the ISN moves them. */
+void seqmap_learn_remote_isn(struct seqmap *m, uint32_t isn);
+uint32_t seqmap_tool_to_live(const struct seqmap *m, uint32_t script,
+			     bool syn);
+uint32_t seqmap_tool_to_script(const struct seqmap *m, uint32_t live,
+			       bool syn);
+
 void seqmap_learn_ts(struct seqmap *m, uint32_t script_val,
 		     uint32_t live_val);
 bool seqmap_has_ts(const struct seqmap *m);

@@ -125,6 +125,33 @@ static void test_timestamp_wraparound(void **state)
 	assert_int_equal(seqmap_ts_ecr_to_live(&m, 0xffffffffu), 6);
 }
 
+/* A SYN's numbers are absolute; later segments count from the sender's
+ * ISN, whatever number the script gave that ISN. */
+static void test_syn_absolute_rest_relative(void **state)
+{
+	struct seqmap m;
+
+	(void)state;
+	seqmap_init(&m);
+	/* The stack: script "S. 1234:1234(0)", live ISN 5000000. */
+	seqmap_learn_isn(&m, 1234, 5000000);
+	assert_int_equal(seqmap_stack_to_script(&m, 5000000, true), 1234);
+	assert_int_equal(seqmap_stack_to_script(&m, 5000001, false), 1);
+	assert_int_equal(seqmap_stack_to_live(&m, 1, false), 5000001);
+	assert_int_equal(seqmap_stack_to_live(&m, 1235, true), 5000001);
+	/* The tool: script "< S 999000:999000(0)", sent as written. */
+	seqmap_learn_remote_isn(&m, 999000);
+	assert_int_equal(seqmap_tool_to_live(&m, 999000, true), 999000);
+	assert_int_equal(seqmap_tool_to_live(&m, 1, false), 999001);
+	assert_int_equal(seqmap_tool_to_script(&m, 999001, true), 999001);
+	assert_int_equal(seqmap_tool_to_script(&m, 999001, false), 1);
+	/* Wrapping past 2^32. */
+	seqmap_learn_remote_isn(&m, 0xffffffffu);
+	assert_int_equal(seqmap_tool_to_live(&m, 2, false), 1);
+	seqmap_init(&m);
+	assert_int_equal(seqmap_tool_to_live(&m, 7, false), 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_round_trips),
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_timestamp_wraparound),
+		cmocka_unit_test(test_syn_absolute_rest_relative),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
