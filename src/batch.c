@@ -30,16 +30,29 @@
 /* Stands for a text when there is no memory even for "". */
 static const char no_text[] = "";
 
+/* The pipeline: a run sets up its namespace (the slow part: the kernel
+ * waits for RCU grace periods) while the runs before it go on, then waits
+ * at its gate; -j runs are past their gates at once. A run hands in its
+ * verdict on its done pipe before it tears its namespace down, and that
+ * tear-down goes on beside the next runs. */
+#define PREPARE_MIN 4
+
 /* A run in progress. */
 struct slot {
 	const struct batch_job *job; /* NULL: the slot is free */
 	pid_t pid;		     /* its process group too */
 	int fd[2];		     /* its stdout and stderr; -1: at EOF */
+	int gate;		     /* write end; -1: opened */
+	int done;		     /* read end; -1: closed */
 	struct batch_text text[2];
-	int64_t started;
-	int64_t deadline;  /* 0: no --timeout */
+	size_t seq;	   /* start order: gates open in it */
+	int64_t started;   /* when it was forked, then when its gate opened */
+	int64_t deadline;  /* 0: no --timeout, or not running yet */
 	int64_t exited_at; /* 0: not reaped yet */
+	int64_t done_at;   /* 0: no verdict on the done pipe yet */
 	int wait_status;
+	int done_status;
+	bool running;
 	bool timed_out;
 };
 
@@ -49,9 +62,14 @@ struct batch {
 	size_t job_count;
 	size_t next; /* the next job to start */
 	struct slot *slots;
-	unsigned slot_count;
+	unsigned slot_count; /* running and preparing */
+	unsigned run_limit;  /* -j */
 	unsigned active;
-	struct pollfd *pfd;	    /* 1 + 2 per slot */
+	unsigned running;
+	size_t started; /* runs forked */
+	pid_t *lingering; /* runs past their verdict, tearing down */
+	size_t linger_count;
+	struct pollfd *pfd; /* 1 + 3 per slot */
 	struct run_result *results; /* in the order they finished */
 	size_t done;
 	size_t failed;
@@ -73,9 +91,26 @@ static int64_t now_ns(void)
 	return (int64_t)t.tv_sec * NS_PER_SEC + t.tv_nsec;
 }
 
+/* The batch's ends of a slot's pipes. */
+static void close_slot_fds(struct slot *s)
+{
+	for (int k = 0; k < 2; k++)
+		if (s->fd[k] >= 0) {
+			close(s->fd[k]);
+			s->fd[k] = -1;
+		}
+	if (s->gate >= 0)
+		close(s->gate);
+	if (s->done >= 0)
+		close(s->done);
+	s->gate = -1;
+	s->done = -1;
+}
+
 /* In the child: the script with the variant's option added; returns its
  * exit status. */
-static int run_job(const struct batch *b, const struct batch_job *j)
+static int run_job(const struct batch *b, const struct batch_job *j, int gate,
+		   int done)
 {
 	struct check_params p = *b->o->params;
 	struct cli_option *opts = calloc(p.option_count + 1, sizeof(*opts));
@@ -93,6 +128,9 @@ static int run_job(const struct batch *b, const struct batch_job *j)
 	p.options = opts;
 	if (j->kind == BATCH_GOLDEN_AST)
 		p.dump_ast = true;
+	p.gated = true;
+	p.gate_fd = gate;
+	p.done_fd = done;
 	status = check_script(j->path, &p);
 	free(opts);
 	return status;
@@ -101,7 +139,7 @@ static int run_job(const struct batch *b, const struct batch_job *j)
 /* The child of one run: its own process group (so that the batch can kill
  * the run with everything it started), its output into the pipes. */
 static void run_child(const struct batch *b, const struct slot *me, int out[2],
-		      int err[2])
+		      int err[2], int gate, int done)
 {
 	int null = open("/dev/null", O_RDONLY);
 	int status;
@@ -112,9 +150,8 @@ static void run_child(const struct batch *b, const struct slot *me, int out[2],
 	sigprocmask(SIG_SETMASK, &b->old_mask, NULL);
 	close(b->sigfd);
 	for (unsigned i = 0; i < b->slot_count; i++)
-		for (int k = 0; k < 2 && b->slots[i].job; k++)
-			if (&b->slots[i] != me && b->slots[i].fd[k] >= 0)
-				close(b->slots[i].fd[k]);
+		if (&b->slots[i] != me && b->slots[i].job)
+			close_slot_fds(&b->slots[i]);
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
 		close(null);
@@ -125,65 +162,105 @@ static void run_child(const struct batch *b, const struct slot *me, int out[2],
 	close(out[1]);
 	close(err[0]);
 	close(err[1]);
-	status = run_job(b, me->job);
+	status = run_job(b, me->job, gate, done);
 	fflush(stdout);
 	fflush(stderr);
 	_exit(status);
 }
 
-static void close_pipes(int out[2], int err[2])
+static void close_pipes(int p[4][2])
 {
-	for (int k = 0; k < 2; k++) {
-		if (out[k] >= 0)
-			close(out[k]);
-		if (err[k] >= 0)
-			close(err[k]);
-	}
+	for (int i = 0; i < 4; i++)
+		for (int k = 0; k < 2; k++)
+			if (p[i][k] >= 0)
+				close(p[i][k]);
 }
 
-/* Fork the run of job into slot s; returns 0, or -1 with errno. */
+/* Fork the run of job into slot s; returns 0, or -1 with errno. The
+ * pipes: stdout, stderr, the gate and the done pipe. */
 static int start_job(struct batch *b, struct slot *s,
 		     const struct batch_job *job)
 {
-	int out[2] = {-1, -1}, err[2] = {-1, -1};
+	int p[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
 	pid_t pid;
 
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-		int e = errno;
+	for (int i = 0; i < 4; i++)
+		if (pipe2(p[i], O_CLOEXEC) < 0) {
+			int e = errno;
 
-		close_pipes(out, err);
-		errno = e;
-		return -1;
-	}
+			close_pipes(p);
+			errno = e;
+			return -1;
+		}
 	memset(s, 0, sizeof(*s));
 	s->job = job;
-	s->fd[0] = out[0];
-	s->fd[1] = err[0];
+	s->fd[0] = p[0][0];
+	s->fd[1] = p[1][0];
+	s->gate = p[2][1];
+	s->done = p[3][0];
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
 	if (pid == 0)
-		run_child(b, s, out, err);
+		run_child(b, s, p[0], p[1], p[2][0], p[3][1]);
 	if (pid < 0) {
 		int e = errno;
 
-		close_pipes(out, err);
+		close_pipes(p);
 		memset(s, 0, sizeof(*s));
 		errno = e;
 		return -1;
 	}
 	/* Both sides set the group: whichever runs first, a kill finds it. */
 	setpgid(pid, pid);
-	close(out[1]);
-	close(err[1]);
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	close(p[0][1]);
+	close(p[1][1]);
+	close(p[2][0]);
+	close(p[3][1]);
+	fcntl(s->fd[0], F_SETFL, O_NONBLOCK);
+	fcntl(s->fd[1], F_SETFL, O_NONBLOCK);
+	fcntl(s->done, F_SETFL, O_NONBLOCK);
 	s->pid = pid;
+	s->seq = b->started++;
+	s->started = now_ns();
+	b->active++;
+	return 0;
+}
+
+/* Let the run in s start; its time (and --timeout) counts from here. A
+ * run that already ended (a script error) just reads EOF or nothing. */
+static void open_gate(struct batch *b, struct slot *s)
+{
+	static const unsigned char go = 1;
+
+	if (write(s->gate, &go, 1) < 0) {
+		/* EPIPE: it exited before its turn; nothing to start. */
+	}
+	close(s->gate);
+	s->gate = -1;
+	s->running = true;
+	b->running++;
 	s->started = now_ns();
 	if (b->o->timeout)
 		s->deadline = s->started + b->o->timeout * NS_PER_SEC;
-	b->active++;
-	return 0;
+}
+
+/* Open gates, oldest run first, up to -j. */
+static void promote(struct batch *b)
+{
+	while (b->running < b->run_limit) {
+		struct slot *next = NULL;
+
+		for (unsigned i = 0; i < b->slot_count; i++) {
+			struct slot *s = &b->slots[i];
+
+			if (s->job && !s->running && (!next || s->seq < next->seq))
+				next = s;
+		}
+		if (!next)
+			return;
+		open_gate(b, next);
+	}
 }
 
 static const char *verdict_name(int status)
@@ -285,27 +362,52 @@ static void fork_failed(struct batch *b, const struct batch_job *j)
 	add_result(b, j, EXIT_INTERNAL, msg, NULL, 0, false);
 }
 
-/* A run whose child was reaped and whose pipes are closed: judge it. */
+/* Its processes outlive the slot: killed with the batch if need be,
+ * reaped when they end. */
+static void linger(struct batch *b, pid_t pid)
+{
+	b->lingering[b->linger_count++] = pid;
+}
+
+static bool unlinger(struct batch *b, pid_t pid)
+{
+	for (size_t i = 0; i < b->linger_count; i++)
+		if (b->lingering[i] == pid) {
+			b->lingering[i] = b->lingering[--b->linger_count];
+			return true;
+		}
+	return false;
+}
+
+/* A run whose child was reaped and whose pipes are closed, or which
+ * handed in its verdict: judge it. */
 static void finish_slot(struct batch *b, struct slot *s)
 {
 	char *diag = NULL;
 	size_t len;
 	FILE *f = open_memstream(&diag, &len);
 	int status = EXIT_INTERNAL;
+	int64_t end = s->done_at ? s->done_at : s->exited_at;
+	int ws = s->done_at ? W_EXITCODE(s->done_status, 0) : s->wait_status;
 
 	batch_text_close(&s->text[0]);
 	batch_text_close(&s->text[1]);
 	if (f) {
-		status = batch_judge(s->job, s->wait_status,
+		status = batch_judge(s->job, ws,
 				     s->timed_out ? b->o->timeout : 0,
 				     &s->text[0], &s->text[1], f);
 		fclose(f);
 	}
 	free(s->text[1].data);
 	add_result(b, s->job, status, diag, batch_text_take(&s->text[0]),
-		   (double)(s->exited_at - s->started) / NS_PER_SEC,
-		   s->timed_out);
+		   (double)(end - s->started) / NS_PER_SEC, s->timed_out);
+	close_slot_fds(s);
+	if (!s->exited_at)
+		linger(b, s->pid);
+	if (s->running)
+		b->running--;
 	memset(s, 0, sizeof(*s));
+	s->gate = s->done = -1;
 	b->active--;
 }
 
@@ -336,7 +438,7 @@ static void reap(struct batch *b)
 		    si.si_pid == 0)
 			return;
 		s = slot_of(b, si.si_pid);
-		if (s)
+		if (s || unlinger(b, si.si_pid))
 			kill(-si.si_pid, SIGKILL);
 		if (waitpid(si.si_pid, &ws, 0) < 0)
 			return;
@@ -357,12 +459,13 @@ static void read_signals(struct batch *b)
 	reap(b);
 }
 
-/* Take what a run printed; a bounded amount per call, to be fair. */
-static void read_output(struct slot *s, int k)
+/* Take what a run printed; a bounded amount per call, to be fair, or all
+ * there is. */
+static void read_output(struct slot *s, int k, bool all)
 {
 	char chunk[65536];
 
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; all || i < 16; i++) {
 		ssize_t n = read(s->fd[k], chunk, sizeof(chunk));
 
 		if (n > 0) {
@@ -388,6 +491,30 @@ static void close_slot_pipes(struct slot *s)
 		}
 }
 
+/* The verdict byte: the run wrote all its output before it, so the output
+ * pipes hold the rest of what it printed. */
+static void read_done(struct slot *s)
+{
+	unsigned char status;
+	ssize_t n;
+
+	while ((n = read(s->done, &status, 1)) < 0 && errno == EINTR)
+		;
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n == 1) {
+		s->done_status = status;
+		s->done_at = now_ns();
+		for (int k = 0; k < 2; k++)
+			if (s->fd[k] >= 0)
+				read_output(s, k, true);
+	}
+	/* EOF (or an error): the run ended without a verdict byte; its exit
+	 * status will tell. */
+	close(s->done);
+	s->done = -1;
+}
+
 /* --timeout: the run's whole group is killed. A run that exited while
  * something outside its group still holds its pipes is not waited for
  * long. */
@@ -398,8 +525,8 @@ static void check_deadlines(struct batch *b, int64_t now)
 
 		if (!s->job)
 			continue;
-		if (!s->exited_at && s->deadline && now >= s->deadline &&
-		    !s->timed_out) {
+		if (!s->exited_at && !s->done_at && s->deadline &&
+		    now >= s->deadline && !s->timed_out) {
 			s->timed_out = true;
 			kill(-s->pid, SIGKILL);
 		}
@@ -435,26 +562,34 @@ static int poll_timeout(const struct batch *b, int64_t now)
 }
 
 /* One round: wait for output, a signal or a deadline; finish what ended.
- * Slot i's pipes are pfd[1 + 2i] and pfd[2 + 2i] (fd -1: poll skips). */
+ * Slot i's stdout, stderr and done pipes are pfd[1 + 3i + k], k = 0, 1, 2
+ * (fd -1: poll skips). */
 static int wait_events(struct batch *b)
 {
 	int64_t now = now_ns();
-	size_t n = 1 + 2 * (size_t)b->slot_count;
+	size_t n = 1 + 3 * (size_t)b->slot_count;
 	bool finished = false;
 
 	b->pfd[0] = (struct pollfd){.fd = b->sigfd, .events = POLLIN};
-	for (unsigned i = 0; i < b->slot_count; i++)
-		for (int k = 0; k < 2; k++)
-			b->pfd[1 + 2 * i + k] = (struct pollfd){
-			    .fd = b->slots[i].job ? b->slots[i].fd[k] : -1,
+	for (unsigned i = 0; i < b->slot_count; i++) {
+		const struct slot *s = &b->slots[i];
+
+		for (int k = 0; k < 3; k++)
+			b->pfd[1 + 3 * i + k] = (struct pollfd){
+			    .fd = !s->job ? -1 : k < 2 ? s->fd[k] : s->done,
 			    .events = POLLIN};
+	}
 	if (poll(b->pfd, n, poll_timeout(b, now)) < 0 && errno != EINTR)
 		return -1;
-	for (unsigned i = 0; i < b->slot_count; i++)
+	for (unsigned i = 0; i < b->slot_count; i++) {
+		struct slot *s = &b->slots[i];
+
 		for (int k = 0; k < 2; k++)
-			if (b->pfd[1 + 2 * i + k].revents &&
-			    b->slots[i].fd[k] >= 0)
-				read_output(&b->slots[i], k);
+			if (b->pfd[1 + 3 * i + k].revents && s->fd[k] >= 0)
+				read_output(s, k, false);
+		if (b->pfd[3 + 3 * i].revents && s->done >= 0)
+			read_done(s);
+	}
 	if (b->pfd[0].revents)
 		read_signals(b);
 	now = now_ns();
@@ -462,7 +597,8 @@ static int wait_events(struct batch *b)
 	for (unsigned i = 0; i < b->slot_count; i++) {
 		struct slot *s = &b->slots[i];
 
-		if (s->job && s->exited_at && s->fd[0] < 0 && s->fd[1] < 0) {
+		if (s->job && (s->done_at || (s->exited_at && s->fd[0] < 0 &&
+					      s->fd[1] < 0))) {
 			finish_slot(b, s);
 			finished = true;
 		}
@@ -472,9 +608,8 @@ static int wait_events(struct batch *b)
 	return 0;
 }
 
-/* Start runs in the free slots. Out of processes or descriptors with runs
- * still going, a job waits for one of them to end; else it fails. */
-static void fill(struct batch *b)
+/* Start runs in the free slots. */
+static void fill_slots(struct batch *b)
 {
 	for (unsigned i = 0; i < b->slot_count; i++) {
 		const struct batch_job *j;
@@ -495,13 +630,31 @@ static void fill(struct batch *b)
 	}
 }
 
+/* Start runs in the free slots and let the oldest waiting ones go. Out
+ * of processes or descriptors with runs still going, a job waits for one
+ * of them to end; else it fails. */
+static void fill(struct batch *b)
+{
+	fill_slots(b);
+	promote(b);
+}
+
 /* Kill every run still going, with all it started, and wait for them;
- * unfinished runs are not counted. */
+ * unfinished runs are not counted. Runs tearing down are waited for. */
 static void stop_all(struct batch *b)
 {
 	for (unsigned i = 0; i < b->slot_count; i++)
 		if (b->slots[i].job && !b->slots[i].exited_at)
 			kill(-b->slots[i].pid, SIGKILL);
+	for (size_t i = 0; i < b->linger_count; i++)
+		if (b->stop_signal)
+			kill(-b->lingering[i], SIGKILL);
+	for (size_t i = 0; i < b->linger_count; i++) {
+		while (waitpid(b->lingering[i], NULL, 0) < 0 && errno == EINTR)
+			;
+		kill(-b->lingering[i], SIGKILL);
+	}
+	b->linger_count = 0;
 	for (unsigned i = 0; i < b->slot_count; i++) {
 		struct slot *s = &b->slots[i];
 
@@ -510,12 +663,14 @@ static void stop_all(struct batch *b)
 		while (!s->exited_at && waitpid(s->pid, NULL, 0) < 0 &&
 		       errno == EINTR)
 			;
-		close_slot_pipes(s);
+		close_slot_fds(s);
 		free(s->text[0].data);
 		free(s->text[1].data);
 		memset(s, 0, sizeof(*s));
+		s->gate = s->done = -1;
 	}
 	b->active = 0;
+	b->running = 0;
 }
 
 /* Wait, for a while at most, for descendants whose parents died first:
@@ -587,15 +742,24 @@ static int batch_open(struct batch *b, const struct batch_options *o,
 	if (batch_plan(scripts, &o->variants, o->shard_index, o->shard_count,
 		       &b->jobs, &b->job_count))
 		goto no_memory;
-	b->slot_count = o->jobs ? o->jobs : (cpus > 0 ? (unsigned)cpus : 1) * 4;
+	b->run_limit = o->jobs ? o->jobs : (cpus > 0 ? (unsigned)cpus : 1) * 4;
+	if (b->run_limit > b->job_count)
+		b->run_limit = b->job_count ? (unsigned)b->job_count : 1;
+	/* As many runs setting up as running, and a few at least. */
+	b->slot_count = b->run_limit +
+			(b->run_limit < PREPARE_MIN ? PREPARE_MIN : b->run_limit);
 	if (b->slot_count > b->job_count)
 		b->slot_count = b->job_count ? (unsigned)b->job_count : 1;
 	b->slots = calloc(b->slot_count, sizeof(*b->slots));
-	b->pfd = calloc(1 + 2 * (size_t)b->slot_count, sizeof(*b->pfd));
+	b->pfd = calloc(1 + 3 * (size_t)b->slot_count, sizeof(*b->pfd));
 	b->results =
 	    calloc(b->job_count ? b->job_count : 1, sizeof(*b->results));
-	if (!b->slots || !b->pfd || !b->results)
+	b->lingering =
+	    calloc(b->job_count ? b->job_count : 1, sizeof(*b->lingering));
+	if (!b->slots || !b->pfd || !b->results || !b->lingering)
 		goto no_memory;
+	for (unsigned i = 0; i < b->slot_count; i++)
+		b->slots[i].gate = b->slots[i].done = -1;
 	return handle_signals(b);
 no_memory:
 	fprintf(stderr, "tcpcheck: internal error: out of memory\n");
@@ -663,6 +827,7 @@ static void batch_close(struct batch *b, struct batch_list *scripts)
 	if (b->sigfd >= 0)
 		close(b->sigfd);
 	free(b->results);
+	free(b->lingering);
 	free(b->pfd);
 	free(b->slots);
 	free(b->jobs);

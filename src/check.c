@@ -40,26 +40,63 @@ static void report(const struct diag *d, const char *path, const char *text)
 /* The child's exit status for "I was late, run me again". */
 #define EXIT_RETRY 3
 
+struct verdict_ctx {
+	const char *path;
+	const struct script *s;
+	const struct check_params *p;
+	bool last_try;
+	bool reported;
+};
+
+/* The outcome of an attempt, before the tear-down: a late attempt is
+ * repeated quietly; else the diagnostic is printed and a batch hears the
+ * status at once. */
+static void verdict(const struct diag *d, void *arg)
+{
+	struct verdict_ctx *v = arg;
+	unsigned char status = (unsigned char)d->status;
+
+	if (d->tool_late && !v->last_try)
+		return;
+	report(d, v->path, v->s->source);
+	fflush(stdout);
+	fflush(stderr);
+	v->reported = true;
+	if (v->p->gated)
+		while (write(v->p->done_fd, &status, 1) < 0 && errno == EINTR)
+			;
+}
+
 /* The child: run the timeline in a namespace and exit with the verdict. */
 static void run_child(const char *path, const struct script *s,
 		      const struct timeline *tl, const struct config *c,
-		      bool last_try)
+		      const struct check_params *p, int attempt)
 {
 	struct diag d = {0};
 	char *copy = strdup(path);
+	/* Only a first attempt waits: a repeated one already has its turn. */
+	struct run_gate gate = {.wait_fd = p->gate_fd};
+	struct verdict_ctx v = {
+		.path = path,
+		.s = s,
+		.p = p,
+		.last_try = attempt == RUN_ATTEMPTS,
+	};
 	struct run_input in = {
 		.script = s,
 		.timeline = tl,
 		.config = c,
 		.script_dir = copy ? dirname(copy) : ".",
+		.gate = p->gated && attempt == 1 ? &gate : NULL,
+		.verdict = verdict,
+		.verdict_arg = &v,
 	};
 
 	run_script(&in, &d);
-	if (d.tool_late && !last_try)
+	if (!v.reported)
+		verdict(&d, &v);
+	if (d.tool_late && !v.last_try)
 		_exit(EXIT_RETRY);
-	report(&d, path, s->source);
-	fflush(stdout);
-	fflush(stderr);
 	_exit(d.status);
 }
 
@@ -82,7 +119,7 @@ static int wait_child(pid_t pid, const char *path)
 
 static int run_once(const char *path, const struct script *s,
 		    const struct timeline *tl, const struct config *c,
-		    bool last_try)
+		    const struct check_params *p, int attempt)
 {
 	pid_t pid;
 
@@ -96,19 +133,20 @@ static int run_once(const char *path, const struct script *s,
 		return EXIT_INTERNAL;
 	}
 	if (pid == 0)
-		run_child(path, s, tl, c, last_try);
+		run_child(path, s, tl, c, p, attempt);
 	return wait_child(pid, path);
 }
 
 static int run_in_child(const char *path, const struct script *s,
-			const struct timeline *tl, const struct config *c)
+			const struct timeline *tl, const struct config *c,
+			const struct check_params *p)
 {
 	int status = EXIT_RETRY;
 
 	/* Each attempt gets a fresh namespace: a late one is simply
 	 * forgotten. */
 	for (int try = 1; try <= RUN_ATTEMPTS && status == EXIT_RETRY; try++)
-		status = run_once(path, s, tl, c, try == RUN_ATTEMPTS);
+		status = run_once(path, s, tl, c, p, try);
 	return status;
 }
 
@@ -141,7 +179,7 @@ int check_script(const char *path, const struct check_params *p)
 		status = d.status;
 		goto out;
 	}
-	status = run_in_child(path, s, &tl, &c);
+	status = run_in_child(path, s, &tl, &c, p);
 	timeline_free(&tl);
 out:
 	script_free(s);

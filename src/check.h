@@ -24,6 +24,13 @@ struct check_params {
 	bool parse_only;
 	bool dump_ast;
 	int verbose;
+	/* Batch runs (batch.c): the namespace is made while the batch waits
+	 * for a free place; the run starts once a byte arrives on gate_fd,
+	 * and its final exit status goes out as one byte on done_fd as soon
+	 * as it is known, before the namespace is torn down. */
+	bool gated;
+	int gate_fd;
+	int done_fd;
 };
 
 /* Returns the exit status for this script (enum exit_status). */

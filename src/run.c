@@ -28,8 +28,10 @@
 
 #define NSEC 1000000000LL
 
-/* The niceness of a run (see run_script). */
+/* The niceness of a run (see run_script), and of a batch run's set-up
+ * and tear-down, which go on beside other runs. */
 #define RUN_NICE (-10)
+#define BACKGROUND_NICE 10
 
 int64_t run_now(void)
 {
@@ -362,25 +364,52 @@ static void print_stats(struct run *r, int64_t started)
 	fflush(stdout);
 }
 
+/* A batch run waits for its turn with its namespace ready. */
+static int wait_gate(const struct run_gate *g, struct diag *d)
+{
+	unsigned char go;
+	ssize_t n;
+
+	while ((n = read(g->wait_fd, &go, 1)) < 0 && errno == EINTR)
+		;
+	if (n == 1)
+		return 0;
+	return diag_set(d, EXIT_INTERNAL, NULL,
+			"the batch went away before this run's turn");
+}
+
 int run_script(const struct run_input *in, struct diag *d)
 {
 	struct run r = {.in = in, .ns = {.tun_fd = -1}};
 	const struct script *s = in->script;
 	struct diag cd = {0};
 	int64_t started = run_now();
+	bool can_renice;
 	int rc = -1;
 
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	/* A heavier share of the CPU (still the ordinary scheduler, never a
 	 * real-time class) so a busy machine delays wake-ups less; without
-	 * the privilege the run simply keeps its niceness. */
-	if (setpriority(PRIO_PROCESS, 0, RUN_NICE) < 0)
+	 * the privilege the run simply keeps its niceness. A batch run that
+	 * may come back from a lighter share sets up with one, beside the
+	 * runs going on. */
+	can_renice = setpriority(PRIO_PROCESS, 0, RUN_NICE) == 0;
+	if (!can_renice)
 		errno = 0;
 	if (in->config->realtime)
 		go_realtime();
+	if (in->gate && can_renice)
+		setpriority(PRIO_PROCESS, 0, BACKGROUND_NICE);
 	if (set_up(&r, d))
 		goto out;
+	if (in->gate) {
+		if (wait_gate(in->gate, d))
+			goto out;
+		started = run_now();
+		if (can_renice)
+			setpriority(PRIO_PROCESS, 0, RUN_NICE);
+	}
 	if (!s->init_command ||
 	    !run_command(&r, s->init_command, &s->init_loc, d))
 		rc = run_events(&r, d);
@@ -393,9 +422,14 @@ int run_script(const struct run_input *in, struct diag *d)
 		rc = -1;
 	}
 out:
-	tear_down(&r);
+	run_pending_cancel(&r);
 	if (in->config->stats)
 		print_stats(&r, started);
 	stats_free(&r.sched_error);
+	if (in->verdict)
+		in->verdict(d, in->verdict_arg);
+	if (in->gate && can_renice)
+		setpriority(PRIO_PROCESS, 0, BACKGROUND_NICE);
+	tear_down(&r);
 	return rc;
 }

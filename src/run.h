@@ -12,11 +12,23 @@
  * so it is made this many times at most (check.c). */
 #define RUN_ATTEMPTS 3
 
+/* A batch run's hand-over with its batch (batch.c): set up in the
+ * background, the run waits for a byte on wait_fd before its time 0;
+ * once its verdict is known it is reported and the batch may start the
+ * next run while this one's namespace is still being torn down. */
+struct run_gate {
+	int wait_fd;
+};
+
 struct run_input {
 	const struct script *script;
 	const struct timeline *timeline;
 	const struct config *config;
 	const char *script_dir; /* commands run here, as the corpus expects */
+	const struct run_gate *gate; /* NULL: start at once */
+	/* Called once with the outcome, before the tear-down; may be NULL. */
+	void (*verdict)(const struct diag *d, void *arg);
+	void *verdict_arg;
 };
 
 /* Returns 0 when every event happened as scripted, else -1 with the first

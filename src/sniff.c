@@ -19,7 +19,15 @@
 #define SNIFF_NANO 1
 #endif
 
-#define SNIFF_SNAPLEN_DEFAULT 65535
+/* libpcap's ring is made of blocks of a power-of-two size, each holding
+ * whole frames of snaplen plus its headers: up to a snaplen of about
+ * 65460 a frame fits a 64 KiB block, beyond it a frame takes a 128 KiB
+ * block and the ring, all of it resident, doubles for nothing. The
+ * largest packet tun0 sees is a TSO super-segment of at most 64 KiB less
+ * the headroom TCP keeps (MAX_TCP_HEADER + 1: 65215 bytes of payload), so
+ * 65336 bytes catch it whole; a longer one is reported as truncated,
+ * never judged on a part. */
+#define SNIFF_SNAPLEN_DEFAULT 65336
 #define SNIFF_SNAP_HEADROOM 64
 /* In immediate mode libpcap uses a TPACKET_V2 ring of fixed-size frames,
  * each big enough for snaplen: a 64 KiB snaplen leaves a 4 MiB buffer
