@@ -20,6 +20,7 @@
 #include "batch_internal.h"
 #include "diag.h"
 #include "report.h"
+#include "netns.h"
 #include "ticks.h"
 
 #define NS_PER_SEC 1000000000LL
@@ -34,8 +35,11 @@ static const char no_text[] = "";
  * waits for RCU grace periods) while the runs before it go on, then waits
  * at its gate; -j runs are past their gates at once. A run hands in its
  * verdict on its done pipe before it tears its namespace down, and that
- * tear-down goes on beside the next runs. */
-#define PREPARE_MIN 4
+ * tear-down goes on beside the next runs. A set-up takes some 25 ms of
+ * waiting and little CPU, so a few runs ahead keep even trivial scripts
+ * at -j 1 from waiting; more would only add namespace churn (kernel work
+ * that delays the runs' wake-ups) at high -j. */
+#define PREPARE_AHEAD 4
 
 /* A run in progress. */
 struct slot {
@@ -254,7 +258,10 @@ static void promote(struct batch *b)
 		for (unsigned i = 0; i < b->slot_count; i++) {
 			struct slot *s = &b->slots[i];
 
-			if (s->job && !s->running && (!next || s->seq < next->seq))
+			/* One that ended before its turn (a script error)
+			 * needs none. */
+			if (s->job && !s->running && !s->exited_at &&
+			    (!next || s->seq < next->seq))
 				next = s;
 		}
 		if (!next)
@@ -388,6 +395,9 @@ static void finish_slot(struct batch *b, struct slot *s)
 	FILE *f = open_memstream(&diag, &len);
 	int status = EXIT_INTERNAL;
 	int64_t end = s->done_at ? s->done_at : s->exited_at;
+
+	if (end < s->started)
+		end = s->started;
 	int ws = s->done_at ? W_EXITCODE(s->done_status, 0) : s->wait_status;
 
 	batch_text_close(&s->text[0]);
@@ -745,9 +755,7 @@ static int batch_open(struct batch *b, const struct batch_options *o,
 	b->run_limit = o->jobs ? o->jobs : (cpus > 0 ? (unsigned)cpus : 1) * 4;
 	if (b->run_limit > b->job_count)
 		b->run_limit = b->job_count ? (unsigned)b->job_count : 1;
-	/* As many runs setting up as running, and a few at least. */
-	b->slot_count = b->run_limit +
-			(b->run_limit < PREPARE_MIN ? PREPARE_MIN : b->run_limit);
+	b->slot_count = b->run_limit + PREPARE_AHEAD;
 	if (b->slot_count > b->job_count)
 		b->slot_count = b->job_count ? (unsigned)b->job_count : 1;
 	b->slots = calloc(b->slot_count, sizeof(*b->slots));
@@ -796,6 +804,7 @@ static int batch_go(struct batch *b)
 
 	/* Measured once here, inherited by every run. */
 	ticks_calibrate();
+	netns_prepare();
 	b->start = now_ns();
 	b->progress = !b->o->tap && isatty(STDOUT_FILENO);
 	if (b->o->tap) {

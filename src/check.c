@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "run.h"
+#include "netns.h"
 #include "ticks.h"
 #include "timeline.h"
 
@@ -124,6 +125,7 @@ static int run_once(const char *path, const struct script *s,
 	pid_t pid;
 
 	ticks_calibrate();
+	netns_prepare();
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();

@@ -51,6 +51,11 @@ int netns_prefix_from_netmask(struct in_addr mask);
  * namespace first when not root) and set it up as c says. Call it in a
  * single-threaded child: the namespaces cannot be left again. A missing
  * privilege or device is EXIT_SKIP. On failure ns holds no open fds. */
+/* Once per tcpcheck process, before its runs are forked: make the
+ * namespace they will be made from (a private TCP hash for each). Does
+ * nothing when it cannot. */
+void netns_prepare(void);
+
 int netns_enter(const struct netns_config *c, struct netns *ns, struct diag *d);
 
 /* Turn tun0's offloads on (TUN_F_* flags from linux/if_tun.h, e.g.

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -136,13 +137,43 @@ static int check_own_lateness(struct run *r, const struct tl_event *te,
 	return -1;
 }
 
+/* Poll fds until one is ready or until abs_ns, on the run's timerfd:
+ * poll's own timeout gets a slack of 0.1 % of the wait (100 us on a
+ * 100 ms wait, 1 ms on a second), a timerfd none. A long wait ends
+ * PREWAKE_NS early, and the caller, finding itself early, waits the
+ * rest: a CPU idle for long sleeps deeply (on a virtual machine the
+ * host must wake it, about 100 us here), while one just woken is still
+ * in the idle governor's polling window, and a wake-up from there takes
+ * half that time. fds has room for one more. */
+#define PREWAKE_NS 300000LL
+
+int run_poll_until(struct run *r, struct pollfd *fds, int n, int64_t abs_ns)
+{
+	int64_t at = abs_ns - run_now() > 2 * PREWAKE_NS ? abs_ns - PREWAKE_NS
+							 : abs_ns;
+	struct itimerspec its = {
+		.it_value = {at / NSEC, at % NSEC},
+	};
+	uint64_t expirations;
+	int ready;
+
+	if (timerfd_settime(r->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		return -1;
+	fds[n].fd = r->timer_fd;
+	fds[n].events = POLLIN;
+	ready = poll(fds, (nfds_t)n + 1, -1);
+	if (ready > 0 && fds[n].revents)
+		(void)!read(r->timer_fd, &expirations, sizeof(expirations));
+	return ready;
+}
+
 /* Sleep until abs_ns while keeping the tun queue drained and finished
  * blocking calls judged; returns -1 when one of those failed. */
 int run_wait_until(struct run *r, int64_t abs_ns, struct diag *d)
 {
 	for (;;) {
 		int64_t now = run_now();
-		struct pollfd fds[RUN_PENDING_MAX + 1];
+		struct pollfd fds[RUN_PENDING_MAX + 2];
 		int n = 0;
 
 		if (run_pending_poll(r, now, d))
@@ -153,10 +184,11 @@ int run_wait_until(struct run *r, int64_t abs_ns, struct diag *d)
 		fds[n].fd = r->ns.tun_fd;
 		fds[n].events = POLLIN;
 		n++;
-		int64_t wake = run_pending_deadline(r, abs_ns);
-		struct timespec ts = {(wake - now) / NSEC, (wake - now) % NSEC};
-
-		if (ppoll(fds, (nfds_t)n, &ts, NULL) > 0)
+		if (run_poll_until(r, fds, n, run_pending_deadline(r, abs_ns)) <
+		    0)
+			return diag_set(d, EXIT_INTERNAL, NULL,
+					"cannot wait: %s", strerror(errno));
+		if (fds[n - 1].revents)
 			sniff_drain_tun(r->ns.tun_fd);
 	}
 }
@@ -280,6 +312,10 @@ static int set_up(struct run *r, struct diag *d)
 	if (c->ip_version != IP_V6)
 		nc.prefix_len = c->prefix_len;
 	nc.mtu = (unsigned int)c->mtu;
+	r->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (r->timer_fd < 0)
+		return diag_set(d, EXIT_INTERNAL, NULL, "timerfd_create: %s",
+				strerror(errno));
 	if (netns_enter(&nc, &r->ns, d))
 		return -1;
 	/* Segmentation offload on, as packetdrill has it: the stack sends
@@ -322,6 +358,8 @@ static void tear_down(struct run *r)
 	if (r->sniff)
 		sniff_close(r->sniff);
 	netns_close(&r->ns);
+	if (r->timer_fd >= 0)
+		close(r->timer_fd);
 }
 
 /* --realtime: the lowest SCHED_FIFO priority, opt-in only (DESIGN.md
@@ -345,8 +383,9 @@ static int64_t timeval_ns(const struct timeval *tv)
 	return (int64_t)tv->tv_sec * NSEC + (int64_t)tv->tv_usec * 1000;
 }
 
-/* --stats: one line on stdout for the run. CPU time is the whole run
- * process (worker threads included) and the commands it waited for. */
+/* --stats: on stdout, the run's scheduling errors in event order, then
+ * the summary line. CPU time is the whole run process (worker threads
+ * included) and the commands it waited for. */
 static void print_stats(struct run *r, int64_t started)
 {
 	struct rusage self, children;
@@ -359,6 +398,7 @@ static void print_stats(struct run *r, int64_t started)
 		   timeval_ns(&children.ru_utime) +
 		   timeval_ns(&children.ru_stime);
 	u.maxrss_kib = self.ru_maxrss;
+	stats_print_samples(stdout, &r->sched_error);
 	stats_format(&r->sched_error, &u, line, sizeof(line));
 	printf("%s\n", line);
 	fflush(stdout);
@@ -380,7 +420,7 @@ static int wait_gate(const struct run_gate *g, struct diag *d)
 
 int run_script(const struct run_input *in, struct diag *d)
 {
-	struct run r = {.in = in, .ns = {.tun_fd = -1}};
+	struct run r = {.in = in, .ns = {.tun_fd = -1}, .timer_fd = -1};
 	const struct script *s = in->script;
 	struct diag cd = {0};
 	int64_t started = run_now();

@@ -35,6 +35,7 @@ struct run {
 	const struct run_input *in;
 	struct netns ns;
 	struct sniff *sniff;
+	int timer_fd; /* run_poll_until's clock */
 	struct syscall_env env;
 	struct conn conn;
 	int64_t t0;          /* script time 0 */
@@ -52,6 +53,7 @@ int64_t run_ts_ns(const struct timespec *ts);
 double run_secs(const struct run *r, int64_t abs_ns);
 void run_describe_time(const struct tl_event *te, char *buf, size_t len);
 void run_sleep_until(int64_t abs_ns);
+int run_poll_until(struct run *r, struct pollfd *fds, int n, int64_t abs_ns);
 int run_wait_until(struct run *r, int64_t abs_ns, struct diag *d);
 
 /* run_packets.c */

@@ -13,19 +13,18 @@
 
 /* Wait for the capture to have something, or for the deadline (or a
  * pending call's); returns -1 when a finished call failed. */
-static int wait_capture(struct run *r, int64_t now, int64_t deadline,
-			struct diag *d)
+static int wait_capture(struct run *r, int64_t deadline, struct diag *d)
 {
-	struct pollfd fds[RUN_PENDING_MAX + 2];
+	struct pollfd fds[RUN_PENDING_MAX + 3];
 	int n = run_pending_fds(r, fds);
-	int64_t wake = run_pending_deadline(r, deadline) - now;
-	struct timespec t = {wake / 1000000000LL, wake % 1000000000LL};
 
 	fds[n].fd = sniff_fd(r->sniff);
 	fds[n++].events = POLLIN;
 	fds[n].fd = r->ns.tun_fd;
 	fds[n++].events = POLLIN;
-	ppoll(fds, (nfds_t)n, &t, NULL);
+	if (run_poll_until(r, fds, n, run_pending_deadline(r, deadline)) < 0)
+		return diag_set(d, EXIT_INTERNAL, NULL, "cannot wait: %s",
+				strerror(errno));
 	sniff_drain_tun(r->ns.tun_fd);
 	return 0;
 }
@@ -56,7 +55,7 @@ static int next_segment(struct run *r, int64_t deadline, struct packet *p,
 				return -1;
 			if (now >= deadline)
 				last_look = true;
-			else if (wait_capture(r, now, deadline, d))
+			else if (wait_capture(r, deadline, d))
 				return -1;
 			continue;
 		}

@@ -267,7 +267,10 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 
 /* Every state (timewait and request sockets too, which must be asked for
  * by their bits); the kernel filters dumps by the ports in the id, we
- * match the addresses. */
+ * match the addresses. A listener or a socket merely bound never answers
+ * for a connection (a tuple with a peer) or for a closed fd, and leaving
+ * them out spares the kernel walks through the machine-wide listener and
+ * bind hashes. */
 static void put_dump_request(struct nlmsghdr *nlh, int family,
 			     const struct tuple_query *q)
 {
@@ -279,6 +282,9 @@ static void put_dump_request(struct nlmsghdr *nlh, int family,
 	req->sdiag_family = (uint8_t)family;
 	req->sdiag_protocol = IPPROTO_TCP;
 	req->idiag_states = ~0U;
+	if (q->by_cookie || q->has_remote)
+		req->idiag_states &=
+		    ~(1U << KTCP_LISTEN | 1U << KTCP_BOUND_INACTIVE);
 	req->id.idiag_sport = htons(q->local.port);
 	req->id.idiag_dport = htons(q->has_remote ? q->remote.port : 0);
 	/* A dump ignores the cookie in the id; dump_cb compares it. */
@@ -420,9 +426,12 @@ static int timewait_state(int fd, uint64_t cookie, enum tcp_state_id *id,
 	memset(&q, 0, sizeof(q));
 	q.by_cookie = true;
 	q.cookie = cookie;
+	/* No address, or no port (never bound, never connected): no
+	 * connection, CLOSED it is, without a dump. */
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
-	    end_from_sockaddr(&q.local, (struct sockaddr *)&ss) < 0)
-		return 0; /* no address, no connection: CLOSED it is */
+	    end_from_sockaddr(&q.local, (struct sockaddr *)&ss) < 0 ||
+	    q.local.port == 0)
+		return 0;
 	family = ss.ss_family;
 	return run_query(&q, &family, 1, id, d);
 }

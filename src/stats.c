@@ -66,6 +66,14 @@ int stats_format(struct stats *s, const struct stats_usage *u, char *buf,
 			u->maxrss_kib);
 }
 
+void stats_print_samples(FILE *f, const struct stats *s)
+{
+	fputs("stats: sched errors us:", f);
+	for (size_t i = 0; i < s->n; i++)
+		fprintf(f, " %.1f", (double)s->v[i] / 1e3);
+	fputc('\n', f);
+}
+
 void stats_free(struct stats *s)
 {
 	free(s->v);

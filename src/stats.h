@@ -4,6 +4,7 @@
 #define TCPCHECK_STATS_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* A growable array of nanosecond samples; zero-initialised is empty. */
@@ -34,6 +35,11 @@ struct stats_usage {
  *  cpu U ms, wall W ms, maxrss R KiB". Returns what snprintf does. */
 int stats_format(struct stats *s, const struct stats_usage *u, char *buf,
 		 size_t len);
+
+/* Every sample, in microseconds, on one line: "stats: sched errors us:
+ * X Y ...", in the order they were added unless a percentile was taken
+ * (which sorts them). For pooling runs (scripts/bench). */
+void stats_print_samples(FILE *f, const struct stats *s);
 
 void stats_free(struct stats *s);
 
