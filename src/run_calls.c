@@ -38,16 +38,28 @@ static bool never_blocks(const struct prepared_call *pc)
 	return false;
 }
 
+/* How long a call found awake past its deadline (woken, waiting for a
+ * CPU or on its way back) is given to come back before it is judged still
+ * blocked. */
+#define AWAKE_WAIT_USECS 500000
+
 static int judge_return(struct run *r, const struct pending *p,
 			const struct call_outcome *out, struct diag *d)
 {
-	int64_t end = run_ts_ns(&out->end);
+	/* When the kernel let it go: less the time the thread then waited
+	 * for a CPU on a busy machine. */
+	int64_t end = run_ts_ns(&out->end) - out->cpu_wait_ns;
 	const struct tl_event *te = p->te;
 
 	if (syscall_check(te->call, out, &r->env, d))
 		return -1;
 	run_log(r, end, "%s returned %ld%s", syscall_name(te->call), out->ret,
 		out->ret == -1 ? "" : " (live value)");
+	if (p->past_deadline && !p->blocking && end > p->deadline)
+		return diag_set(d, EXIT_FAIL, &te->ev->loc,
+				"%s blocked; a call that blocks is written "
+				"with its return time, start...end",
+				syscall_name(te->call));
 	if (!p->blocking || (end >= p->due - p->tol && end <= p->deadline))
 		return 0;
 	return diag_set(d, EXIT_FAIL, &te->ev->loc,
@@ -78,6 +90,13 @@ int run_pending_poll(struct run *r, int64_t now, struct diag *d)
 			return finish(r, i, d) ? -1 : run_pending_poll(r, now, d);
 		if (now <= p->deadline)
 			continue;
+		/* Past its time but no longer asleep in the kernel: it was
+		 * woken and waits for a CPU; its own clock will tell when. */
+		if (worker_wait_asleep(p->worker, AWAKE_WAIT_USECS) ==
+		    WORKER_DONE) {
+			p->past_deadline = true;
+			return finish(r, i, d) ? -1 : run_pending_poll(r, now, d);
+		}
 		if (p->blocking) {
 			char when[96];
 

@@ -29,6 +29,7 @@ struct pending {
 	int64_t deadline; /* due + tolerance: failing it after */
 	int64_t tol;
 	bool blocking; /* written a...b; else it should not have slept */
+	bool past_deadline; /* came back after its deadline had passed */
 };
 
 struct run {

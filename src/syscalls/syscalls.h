@@ -95,6 +95,9 @@ struct call_outcome {
 	int err;               /* errno when ret == -1, else 0 */
 	struct timespec start; /* CLOCK_MONOTONIC just before the call */
 	struct timespec end;   /* CLOCK_MONOTONIC just after it returned */
+	/* On a worker thread: how long, between start and end, the thread
+	 * was runnable but not running (waiting for a CPU); 0 if unknown. */
+	int64_t cpu_wait_ns;
 	bool performed;        /* false: it never ran; syscall_check says why */
 
 	/* private */

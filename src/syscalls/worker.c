@@ -31,6 +31,27 @@ struct worker {
 	atomic_bool done;
 };
 
+/* Nanoseconds this thread has spent runnable but waiting for a CPU
+ * (schedstat's second field); -1 where the kernel does not say. */
+static int64_t run_delay_ns(void)
+{
+	char buf[128];
+	long long on_cpu, delay;
+	ssize_t n;
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lld %lld", &on_cpu, &delay) != 2)
+		return -1;
+	return delay;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -43,9 +64,18 @@ static void *worker_main(void *arg)
 	atomic_store(&w->tid, (int)syscall(SYS_gettid));
 	/* in_call brackets only the call, so a sleep seen while it is set is
 	 * the call's, not malloc's or the thread start's. */
+	int64_t delay = run_delay_ns();
+
 	atomic_store(&w->in_call, true);
 	syscall_perform(w->pc, &w->out);
 	atomic_store(&w->in_call, false);
+	/* On a busy machine a woken call may wait for a CPU before it gets
+	 * back here: that wait is the machine's, not the stack's. */
+	if (delay >= 0) {
+		int64_t after = run_delay_ns();
+
+		w->out.cpu_wait_ns = after >= delay ? after - delay : 0;
+	}
 	atomic_store(&w->done, true);
 	if (write(w->efd, &one, sizeof(one)) < 0)
 		perror("tcpcheck: worker eventfd");
