@@ -14,7 +14,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -137,10 +139,45 @@ static int parent_ns = -1;
  * on any failure runs come from the caller's namespace as before. */
 #define CHILD_EHASH_ENTRIES "1024"
 
+/* Making a namespace is kernel work that no one preempts (this kernel
+ * runs PREEMPT_NONE, like many): several at once hold both processors
+ * for milliseconds and every run going on wakes late. So the runs of one
+ * tcpcheck make theirs one at a time, under an flock on a memfd of its
+ * own that each run opens anew (a lock per open file, released if its
+ * holder dies). -1: no lock. */
+static int setup_lock = -1;
+
+static int lock_setup(void)
+{
+	char path[64];
+	int fd;
+
+	if (setup_lock < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", setup_lock);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+static void unlock_setup(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 void netns_prepare(void)
 {
 	int self, made;
 
+	if (setup_lock < 0)
+		setup_lock = memfd_create("tcpcheck-setup", MFD_CLOEXEC);
 	if (parent_ns >= 0 || geteuid() != 0)
 		return;
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -568,16 +605,20 @@ static int config_check(const struct netns_config *c, struct diag *d)
 int netns_enter(const struct netns_config *c, struct netns *ns, struct diag *d)
 {
 	struct rtnl r = {0};
-	int err;
+	int err, lock;
 
 	ns->tun_fd = -1;
 	ns->tun_ifindex = 0;
 	ns->config = *c;
 	if (ns->config.mtu == 0)
 		ns->config.mtu = 1500;
-	if (config_check(c, d) < 0 || enter_namespaces(d) < 0 ||
-	    rtnl_open(&r, d) < 0)
+	if (config_check(c, d) < 0)
 		return -1;
+	lock = lock_setup();
+	if (enter_namespaces(d) < 0 || rtnl_open(&r, d) < 0) {
+		unlock_setup(lock);
+		return -1;
+	}
 	/* lo first: a stack with a dead loopback misbehaves in odd places. */
 	err = link_up(&r, if_nametoindex("lo"), 0);
 	if (err < 0) {
@@ -588,9 +629,11 @@ int netns_enter(const struct netns_config *c, struct netns *ns, struct diag *d)
 	if (tun_create(ns, d) < 0 || tun_configure(&r, ns, d) < 0)
 		goto fail;
 	rtnl_close(&r);
+	unlock_setup(lock);
 	return 0;
 fail:
 	rtnl_close(&r);
+	unlock_setup(lock);
 	netns_close(ns);
 	return -1;
 }
