@@ -49,7 +49,6 @@ struct slot {
 	int gate;		     /* write end; -1: opened */
 	int done;		     /* read end; -1: closed */
 	struct batch_text text[2];
-	size_t seq;	   /* start order: gates open in it */
 	int64_t started;   /* when it was forked, then when its gate opened */
 	int64_t deadline;  /* 0: no --timeout, or not running yet */
 	int64_t exited_at; /* 0: not reaped yet */
@@ -70,7 +69,6 @@ struct batch {
 	unsigned run_limit;  /* -j */
 	unsigned active;
 	unsigned running;
-	size_t started; /* runs forked */
 	pid_t *lingering; /* runs past their verdict, tearing down */
 	size_t linger_count;
 	struct pollfd *pfd; /* 1 + 3 per slot */
@@ -95,20 +93,32 @@ static int64_t now_ns(void)
 	return (int64_t)t.tv_sec * NS_PER_SEC + t.tv_nsec;
 }
 
-/* The batch's ends of a slot's pipes. */
-static void close_slot_fds(struct slot *s)
+static void close_slot_pipes(struct slot *s)
 {
 	for (int k = 0; k < 2; k++)
 		if (s->fd[k] >= 0) {
 			close(s->fd[k]);
 			s->fd[k] = -1;
 		}
+}
+
+/* The batch's ends of all a slot's pipes. */
+static void close_slot_fds(struct slot *s)
+{
+	close_slot_pipes(s);
 	if (s->gate >= 0)
 		close(s->gate);
 	if (s->done >= 0)
 		close(s->done);
 	s->gate = -1;
 	s->done = -1;
+}
+
+/* A free slot: no job, no pipes. */
+static void clear_slot(struct slot *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->gate = s->done = -1;
 }
 
 /* In the child: the script with the variant's option added; returns its
@@ -211,7 +221,7 @@ static int start_job(struct batch *b, struct slot *s,
 		int e = errno;
 
 		close_pipes(p);
-		memset(s, 0, sizeof(*s));
+		clear_slot(s);
 		errno = e;
 		return -1;
 	}
@@ -225,7 +235,6 @@ static int start_job(struct batch *b, struct slot *s,
 	fcntl(s->fd[1], F_SETFL, O_NONBLOCK);
 	fcntl(s->done, F_SETFL, O_NONBLOCK);
 	s->pid = pid;
-	s->seq = b->started++;
 	s->started = now_ns();
 	b->active++;
 	return 0;
@@ -237,9 +246,8 @@ static void open_gate(struct batch *b, struct slot *s)
 {
 	static const unsigned char go = 1;
 
-	if (write(s->gate, &go, 1) < 0) {
-		/* EPIPE: it exited before its turn; nothing to start. */
-	}
+	/* EPIPE: it exited before its turn; nothing to start. */
+	(void)!write(s->gate, &go, 1);
 	close(s->gate);
 	s->gate = -1;
 	s->running = true;
@@ -249,7 +257,7 @@ static void open_gate(struct batch *b, struct slot *s)
 		s->deadline = s->started + b->o->timeout * NS_PER_SEC;
 }
 
-/* Open gates, oldest run first, up to -j. */
+/* Open gates, oldest run first (jobs start in order), up to -j. */
 static void promote(struct batch *b)
 {
 	while (b->running < b->run_limit) {
@@ -261,7 +269,7 @@ static void promote(struct batch *b)
 			/* One that ended before its turn (a script error)
 			 * needs none. */
 			if (s->job && !s->running && !s->exited_at &&
-			    (!next || s->seq < next->seq))
+			    (!next || s->job < next->job))
 				next = s;
 		}
 		if (!next)
@@ -395,10 +403,11 @@ static void finish_slot(struct batch *b, struct slot *s)
 	FILE *f = open_memstream(&diag, &len);
 	int status = EXIT_INTERNAL;
 	int64_t end = s->done_at ? s->done_at : s->exited_at;
+	int ws = s->done_at ? W_EXITCODE(s->done_status, 0) : s->wait_status;
 
+	/* A run that ended before its turn counts from when it was forked. */
 	if (end < s->started)
 		end = s->started;
-	int ws = s->done_at ? W_EXITCODE(s->done_status, 0) : s->wait_status;
 
 	batch_text_close(&s->text[0]);
 	batch_text_close(&s->text[1]);
@@ -416,8 +425,7 @@ static void finish_slot(struct batch *b, struct slot *s)
 		linger(b, s->pid);
 	if (s->running)
 		b->running--;
-	memset(s, 0, sizeof(*s));
-	s->gate = s->done = -1;
+	clear_slot(s);
 	b->active--;
 }
 
@@ -490,15 +498,6 @@ static void read_output(struct slot *s, int k, bool all)
 		s->fd[k] = -1;
 		return;
 	}
-}
-
-static void close_slot_pipes(struct slot *s)
-{
-	for (int k = 0; k < 2; k++)
-		if (s->fd[k] >= 0) {
-			close(s->fd[k]);
-			s->fd[k] = -1;
-		}
 }
 
 /* The verdict byte: the run wrote all its output before it, so the output
@@ -676,8 +675,7 @@ static void stop_all(struct batch *b)
 		close_slot_fds(s);
 		free(s->text[0].data);
 		free(s->text[1].data);
-		memset(s, 0, sizeof(*s));
-		s->gate = s->done = -1;
+		clear_slot(s);
 	}
 	b->active = 0;
 	b->running = 0;
@@ -767,7 +765,7 @@ static int batch_open(struct batch *b, const struct batch_options *o,
 	if (!b->slots || !b->pfd || !b->results || !b->lingering)
 		goto no_memory;
 	for (unsigned i = 0; i < b->slot_count; i++)
-		b->slots[i].gate = b->slots[i].done = -1;
+		clear_slot(&b->slots[i]);
 	return handle_signals(b);
 no_memory:
 	fprintf(stderr, "tcpcheck: internal error: out of memory\n");

@@ -46,12 +46,11 @@ struct verdict_ctx {
 	const struct script *s;
 	const struct check_params *p;
 	bool last_try;
-	bool reported;
 };
 
-/* The outcome of an attempt, before the tear-down: a late attempt is
- * repeated quietly; else the diagnostic is printed and a batch hears the
- * status at once. */
+/* The outcome of an attempt, which run_script hands over before the
+ * tear-down: a late attempt is repeated quietly; else the diagnostic is
+ * printed and a batch hears the status at once. */
 static void verdict(const struct diag *d, void *arg)
 {
 	struct verdict_ctx *v = arg;
@@ -62,7 +61,6 @@ static void verdict(const struct diag *d, void *arg)
 	report(d, v->path, v->s->source);
 	fflush(stdout);
 	fflush(stderr);
-	v->reported = true;
 	if (v->p->gated)
 		while (write(v->p->done_fd, &status, 1) < 0 && errno == EINTR)
 			;
@@ -94,8 +92,6 @@ static void run_child(const char *path, const struct script *s,
 	};
 
 	run_script(&in, &d);
-	if (!v.reported)
-		verdict(&d, &v);
 	if (d.tool_late && !v.last_try)
 		_exit(EXIT_RETRY);
 	_exit(d.status);

@@ -57,15 +57,15 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	sigset_t cancel;
 	uint64_t one = 1;
+	int64_t delay;
 
 	sigemptyset(&cancel);
 	sigaddset(&cancel, WORKER_CANCEL_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &cancel, NULL);
 	atomic_store(&w->tid, (int)syscall(SYS_gettid));
+	delay = run_delay_ns();
 	/* in_call brackets only the call, so a sleep seen while it is set is
 	 * the call's, not malloc's or the thread start's. */
-	int64_t delay = run_delay_ns();
-
 	atomic_store(&w->in_call, true);
 	syscall_perform(w->pc, &w->out);
 	atomic_store(&w->in_call, false);
