@@ -179,8 +179,9 @@ enum worker_state {
 	WORKER_DONE,    /* the call returned */
 };
 
-/* Resolve on this thread, then perform on a new one. Returns -1 with
- * EXIT_INTERNAL when the thread or its eventfd cannot be made. */
+/* Resolve on this thread, then perform on a worker thread: an idle one
+ * of the process's, else a new one. Returns -1 with EXIT_INTERNAL when
+ * the thread or its eventfds cannot be made. */
 int worker_start(const struct prepared_call *pc,
 		 const struct syscall_env *env, struct worker **out,
 		 struct diag *d);
@@ -189,15 +190,15 @@ int worker_fd(const struct worker *w);
 bool worker_done(const struct worker *w);
 /* Wait at most max_usecs (a few ms) for the call to sleep in the kernel,
  * polling the thread's state in /proc with short sleeps. */
-enum worker_state worker_wait_asleep(const struct worker *w, long max_usecs);
+enum worker_state worker_wait_asleep(struct worker *w, long max_usecs);
 /* Interrupt the call (it returns EINTR) when the run ends without it: the
  * first use installs a handler for WORKER_CANCEL_SIGNAL (no SA_RESTART) and
  * signals the thread until the call returns, for a second at most. The
  * worker thread blocks every other signal. */
 #define WORKER_CANCEL_SIGNAL SIGUSR2
 void worker_cancel(struct worker *w);
-/* Join the thread (waiting for the call if it has not returned), copy its
- * outcome to out and free w. */
+/* Wait for the call if it has not returned, copy its outcome to out and
+ * give the thread back for the next call (w is not to be used again). */
 void worker_collect(struct worker *w, struct call_outcome *out);
 
 /* --- symbolic constants --------------------------------------------------- */

@@ -25,25 +25,37 @@ struct worker {
 	const struct prepared_call *pc;
 	struct call_outcome out; /* the thread's until it sets done */
 	pthread_t thread;
-	int efd;
+	int go;       /* eventfd: the main thread hands a call over */
+	int efd;      /* eventfd: the call has returned */
+	int stat_fd;  /* the main thread's view of /proc/self/task/<tid>/stat */
+	int sched_fd; /* the thread's own /proc/thread-self/schedstat */
 	atomic_int tid;
 	atomic_bool in_call;
 	atomic_bool done;
+	bool cancelled; /* signalled: never handed another call */
+	struct worker *next_idle;
 };
+
+/* Threads whose call has been collected wait here for the next one:
+ * creating a thread per call cost some 100 us each, and a script that
+ * makes ten calls at +0 would drift past its tolerance on a busy machine.
+ * Only the run's main thread touches the list. */
+static struct worker *idle_workers;
 
 /* Nanoseconds this thread has spent runnable but waiting for a CPU
  * (schedstat's second field); -1 where the kernel does not say. */
-static int64_t run_delay_ns(void)
+static int64_t run_delay_ns(struct worker *w)
 {
 	char buf[128];
 	long long on_cpu, delay;
 	ssize_t n;
-	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (w->sched_fd < 0)
+		w->sched_fd = open("/proc/thread-self/schedstat",
+				   O_RDONLY | O_CLOEXEC);
+	if (w->sched_fd < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	n = pread(w->sched_fd, buf, sizeof(buf) - 1, 0);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
@@ -52,33 +64,48 @@ static int64_t run_delay_ns(void)
 	return delay;
 }
 
+/* Block until the main thread hands over a call. The cancel signal may
+ * cut the wait short; that is no call. */
+static void wait_for_call(struct worker *w)
+{
+	uint64_t v;
+
+	while (read(w->go, &v, sizeof(v)) != (ssize_t)sizeof(v))
+		;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	sigset_t cancel;
 	uint64_t one = 1;
-	int64_t delay;
 
 	sigemptyset(&cancel);
 	sigaddset(&cancel, WORKER_CANCEL_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &cancel, NULL);
 	atomic_store(&w->tid, (int)syscall(SYS_gettid));
-	delay = run_delay_ns();
-	/* in_call brackets only the call, so a sleep seen while it is set is
-	 * the call's, not malloc's or the thread start's. */
-	atomic_store(&w->in_call, true);
-	syscall_perform(w->pc, &w->out);
-	atomic_store(&w->in_call, false);
-	/* On a busy machine a woken call may wait for a CPU before it gets
-	 * back here: that wait is the machine's, not the stack's. */
-	if (delay >= 0) {
-		int64_t after = run_delay_ns();
+	for (;;) {
+		int64_t delay;
 
-		w->out.cpu_wait_ns = after >= delay ? after - delay : 0;
+		wait_for_call(w);
+		delay = run_delay_ns(w);
+		/* in_call brackets only the call, so a sleep seen while it
+		 * is set is the call's, not the wait's or malloc's. */
+		atomic_store(&w->in_call, true);
+		syscall_perform(w->pc, &w->out);
+		atomic_store(&w->in_call, false);
+		/* On a busy machine a woken call may wait for a CPU before
+		 * it gets back here: that wait is the machine's, not the
+		 * stack's. */
+		if (delay >= 0) {
+			int64_t after = run_delay_ns(w);
+
+			w->out.cpu_wait_ns = after >= delay ? after - delay : 0;
+		}
+		atomic_store(&w->done, true);
+		if (write(w->efd, &one, sizeof(one)) < 0)
+			perror("tcpcheck: worker eventfd");
 	}
-	atomic_store(&w->done, true);
-	if (write(w->efd, &one, sizeof(one)) < 0)
-		perror("tcpcheck: worker eventfd");
 	return NULL;
 }
 
@@ -97,33 +124,64 @@ static int start_thread(struct worker *w)
 	return rc;
 }
 
-int worker_start(const struct prepared_call *pc, const struct syscall_env *env,
-		 struct worker **out, struct diag *d)
+/* A new thread, waiting for its first call. Returns NULL with errno. */
+static struct worker *new_worker(void)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 	int rc;
 
-	*out = NULL;
 	if (!w)
-		return diag_set(d, EXIT_INTERNAL, &pc->name_loc,
-				"out of memory");
-	w->pc = pc;
+		return NULL;
+	w->stat_fd = -1;
+	w->sched_fd = -1;
+	w->go = eventfd(0, EFD_CLOEXEC);
 	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (w->efd < 0) {
+	if (w->go < 0 || w->efd < 0) {
 		rc = errno;
-		free(w);
-		return diag_set(d, EXIT_INTERNAL, &pc->name_loc, "eventfd: %s",
-				strerror(rc));
+		goto fail;
 	}
-	syscall_resolve(pc, env, &w->out);
 	rc = start_thread(w);
-	if (rc != 0) {
-		syscall_release(&w->out);
+	if (rc == 0)
+		return w;
+fail:
+	if (w->go >= 0)
+		close(w->go);
+	if (w->efd >= 0)
 		close(w->efd);
-		free(w);
+	free(w);
+	errno = rc;
+	return NULL;
+}
+
+int worker_start(const struct prepared_call *pc, const struct syscall_env *env,
+		 struct worker **out, struct diag *d)
+{
+	struct worker *w = idle_workers;
+	uint64_t one = 1;
+
+	*out = NULL;
+	if (w) {
+		idle_workers = w->next_idle;
+	} else if (!(w = new_worker())) {
+		int e = errno;
+
 		return diag_set(d, EXIT_INTERNAL, &pc->name_loc,
 				"cannot start a thread for %s: %s", pc->name,
-				strerror(rc));
+				strerror(e));
+	}
+	w->pc = pc;
+	w->next_idle = NULL;
+	atomic_store(&w->done, false);
+	syscall_resolve(pc, env, &w->out);
+	if (write(w->go, &one, sizeof(one)) < 0) {
+		int e = errno;
+
+		syscall_release(&w->out);
+		w->next_idle = idle_workers;
+		idle_workers = w;
+		return diag_set(d, EXIT_INTERNAL, &pc->name_loc,
+				"cannot hand %s to its thread: %s", pc->name,
+				strerror(e));
 	}
 	*out = w;
 	return 0;
@@ -139,21 +197,23 @@ bool worker_done(const struct worker *w)
 	return atomic_load(&w->done);
 }
 
-/* The state letter of a thread of ours, from /proc/self/task/<tid>/stat:
+/* The state letter of a worker thread, from /proc/self/task/<tid>/stat:
  * "tid (comm) S ...", where comm may hold spaces and parentheses. */
-static char thread_state(int tid)
+static char thread_state(struct worker *w, int tid)
 {
-	char path[64], buf[512];
+	char buf[512];
 	const char *p;
 	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	if (w->stat_fd < 0) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+		w->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (w->stat_fd < 0)
+			return 0;
+	}
+	n = pread(w->stat_fd, buf, sizeof(buf) - 1, 0);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
@@ -163,17 +223,17 @@ static char thread_state(int tid)
 	return p[2];
 }
 
-static bool asleep_in_call(const struct worker *w)
+static bool asleep_in_call(struct worker *w)
 {
 	int tid = atomic_load(&w->tid);
 
 	if (tid == 0 || !atomic_load(&w->in_call))
 		return false;
 	/* Still in the call after the read: the sleep was the call's. */
-	return thread_state(tid) == 'S' && atomic_load(&w->in_call);
+	return thread_state(w, tid) == 'S' && atomic_load(&w->in_call);
 }
 
-enum worker_state worker_wait_asleep(const struct worker *w, long max_usecs)
+enum worker_state worker_wait_asleep(struct worker *w, long max_usecs)
 {
 	const struct timespec step = {0, ASLEEP_POLL_NSECS};
 	struct pollfd pfd = {.fd = w->efd, .events = POLLIN};
@@ -222,6 +282,7 @@ void worker_cancel(struct worker *w)
 	struct pollfd pfd = {.fd = w->efd, .events = POLLIN};
 
 	pthread_once(&once, install_cancel_handler);
+	w->cancelled = true;
 	/* Again and again: a signal that lands before the thread enters the
 	 * call interrupts nothing. */
 	for (int i = 0; i < CANCEL_TRIES && !atomic_load(&w->done); i++) {
@@ -232,9 +293,18 @@ void worker_cancel(struct worker *w)
 
 void worker_collect(struct worker *w, struct call_outcome *out)
 {
-	pthread_join(w->thread, NULL);
+	struct pollfd pfd = {.fd = w->efd, .events = POLLIN};
+	uint64_t v;
+
+	while (!atomic_load(&w->done))
+		poll(&pfd, 1, -1);
+	(void)!read(w->efd, &v, sizeof(v));
 	syscall_release(&w->out);
 	*out = w->out;
-	close(w->efd);
-	free(w);
+	/* Back to the pool, unless a cancel signal may still be on its way
+	 * to it: such a thread just waits, unused, until the run exits. */
+	if (w->cancelled)
+		return;
+	w->next_idle = idle_workers;
+	idle_workers = w;
 }
