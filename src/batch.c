@@ -19,6 +19,7 @@
 
 #include "batch_internal.h"
 #include "diag.h"
+#include "jobserver.h"
 #include "report.h"
 #include "netns.h"
 #include "ticks.h"
@@ -83,6 +84,11 @@ struct batch {
 	int64_t next_redraw;
 	bool progress; /* a live line on a terminal */
 	int stop_signal;
+	/* Under make -jN: a run beyond the first needs one of make's job
+	 * slots. */
+	struct jobserver js;
+	bool js_on;
+	bool want_slot; /* a run waits at its gate for a slot */
 };
 
 static int64_t now_ns(void)
@@ -257,10 +263,24 @@ static void open_gate(struct batch *b, struct slot *s)
 		s->deadline = s->started + b->o->timeout * NS_PER_SEC;
 }
 
-/* Open gates, oldest run first (jobs start in order), up to -j. */
+/* May one more run go? Within -j, and under make with a job slot: the
+ * first run has make's own, each further one a byte from the
+ * jobserver. */
+static bool slot_free(struct batch *b)
+{
+	if (b->running >= b->run_limit)
+		return false;
+	if (!b->js_on || b->running == 0 || b->js.count >= b->running)
+		return true;
+	return jobserver_take(&b->js) == 1;
+}
+
+/* Open gates, oldest run first (jobs start in order), up to -j; give
+ * make back the slots no run holds. */
 static void promote(struct batch *b)
 {
-	while (b->running < b->run_limit) {
+	b->want_slot = false;
+	for (;;) {
 		struct slot *next = NULL;
 
 		for (unsigned i = 0; i < b->slot_count; i++) {
@@ -273,9 +293,15 @@ static void promote(struct batch *b)
 				next = s;
 		}
 		if (!next)
-			return;
+			break;
+		if (!slot_free(b)) {
+			b->want_slot = b->running < b->run_limit;
+			break;
+		}
 		open_gate(b, next);
 	}
+	while (b->js_on && b->js.count > (b->running ? b->running - 1 : 0))
+		jobserver_give(&b->js);
 }
 
 static const char *verdict_name(int status)
@@ -570,13 +596,13 @@ static int poll_timeout(const struct batch *b, int64_t now)
 			 : (next - now + 999999) / 1000000);
 }
 
-/* One round: wait for output, a signal or a deadline; finish what ended.
- * Slot i's stdout, stderr and done pipes are pfd[1 + 3i + k], k = 0, 1, 2
- * (fd -1: poll skips). */
+/* One round: wait for output, a signal, a deadline or a job slot; finish
+ * what ended. Slot i's stdout, stderr and done pipes are pfd[1 + 3i + k],
+ * k = 0, 1, 2 (fd -1: poll skips); the jobserver comes last. */
 static int wait_events(struct batch *b)
 {
 	int64_t now = now_ns();
-	size_t n = 1 + 3 * (size_t)b->slot_count;
+	size_t n = 2 + 3 * (size_t)b->slot_count;
 	bool finished = false;
 
 	b->pfd[0] = (struct pollfd){.fd = b->sigfd, .events = POLLIN};
@@ -588,6 +614,8 @@ static int wait_events(struct batch *b)
 			    .fd = !s->job ? -1 : k < 2 ? s->fd[k] : s->done,
 			    .events = POLLIN};
 	}
+	b->pfd[n - 1] = (struct pollfd){
+	    .fd = b->want_slot ? jobserver_fd(&b->js) : -1, .events = POLLIN};
 	if (poll(b->pfd, n, poll_timeout(b, now)) < 0 && errno != EINTR)
 		return -1;
 	for (unsigned i = 0; i < b->slot_count; i++) {
@@ -625,7 +653,8 @@ static void fill_slots(struct batch *b)
 
 		if (b->slots[i].job)
 			continue;
-		if (b->next == b->job_count || b->stop_signal)
+		if (b->next == b->job_count || b->stop_signal ||
+		    b->active - b->running >= PREPARE_AHEAD)
 			return;
 		j = &b->jobs[b->next++];
 		if (start_job(b, &b->slots[i], j) == 0)
@@ -644,8 +673,13 @@ static void fill_slots(struct batch *b)
  * of them to end; else it fails. */
 static void fill(struct batch *b)
 {
-	fill_slots(b);
-	promote(b);
+	unsigned before;
+
+	do {
+		before = b->active;
+		fill_slots(b);
+		promote(b);
+	} while (b->active != before);
 }
 
 /* Kill every run still going, with all it started, and wait for them;
@@ -679,6 +713,8 @@ static void stop_all(struct batch *b)
 	}
 	b->active = 0;
 	b->running = 0;
+	jobserver_close(&b->js);
+	b->js_on = false;
 }
 
 /* Wait, for a while at most, for descendants whose parents died first:
@@ -738,6 +774,7 @@ static int batch_open(struct batch *b, const struct batch_options *o,
 
 	b->o = o;
 	b->sigfd = -1;
+	b->js.read_fd = b->js.write_fd = -1;
 	if (batch_find_scripts(o->paths, o->path_count, scripts, err,
 			       sizeof(err))) {
 		fprintf(stderr, "tcpcheck: %s\n", err);
@@ -753,11 +790,15 @@ static int batch_open(struct batch *b, const struct batch_options *o,
 	b->run_limit = o->jobs ? o->jobs : (cpus > 0 ? (unsigned)cpus : 1) * 4;
 	if (b->run_limit > b->job_count)
 		b->run_limit = b->job_count ? (unsigned)b->job_count : 1;
+	if (b->run_limit > 1)
+		batch_order_longest_first(b->jobs, b->job_count,
+					  o->params->defines,
+					  o->params->define_count);
 	b->slot_count = b->run_limit + PREPARE_AHEAD;
 	if (b->slot_count > b->job_count)
 		b->slot_count = b->job_count ? (unsigned)b->job_count : 1;
 	b->slots = calloc(b->slot_count, sizeof(*b->slots));
-	b->pfd = calloc(1 + 3 * (size_t)b->slot_count, sizeof(*b->pfd));
+	b->pfd = calloc(2 + 3 * (size_t)b->slot_count, sizeof(*b->pfd));
 	b->results =
 	    calloc(b->job_count ? b->job_count : 1, sizeof(*b->results));
 	b->lingering =
@@ -766,6 +807,8 @@ static int batch_open(struct batch *b, const struct batch_options *o,
 		goto no_memory;
 	for (unsigned i = 0; i < b->slot_count; i++)
 		clear_slot(&b->slots[i]);
+	if (b->run_limit > 1)
+		b->js_on = jobserver_open(&b->js, getenv("MAKEFLAGS"));
 	return handle_signals(b);
 no_memory:
 	fprintf(stderr, "tcpcheck: internal error: out of memory\n");
@@ -833,6 +876,7 @@ static void batch_close(struct batch *b, struct batch_list *scripts)
 	}
 	if (b->sigfd >= 0)
 		close(b->sigfd);
+	jobserver_close(&b->js);
 	free(b->results);
 	free(b->lingering);
 	free(b->pfd);

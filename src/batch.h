@@ -96,6 +96,7 @@ struct batch_job {
 	const char *path; /* borrowed from the batch_list */
 	enum ip_version variant;
 	enum batch_kind kind;
+	int64_t length_usecs; /* the script's timeline as written; 0: unknown */
 };
 
 /* Every run of the scripts in order (script by script, variants in the
@@ -104,5 +105,18 @@ struct batch_job {
 int batch_plan(const struct batch_list *scripts, const struct batch_variants *v,
 	       unsigned shard_index, unsigned shard_count,
 	       struct batch_job **jobs, size_t *n);
+
+/* How long a script's timeline runs as written, in microseconds: the time
+ * of its last event, or of the return of its last blocking call. 0 when
+ * it cannot be read or parsed (the run will say why). */
+int64_t batch_script_length(const char *path,
+			    const struct script_define *defines,
+			    size_t define_count);
+
+/* Longest scripts first (ties in plan order): at -j N a long script
+ * started last would run alone at the end. Measures each script once. */
+void batch_order_longest_first(struct batch_job *jobs, size_t n,
+			       const struct script_define *defines,
+			       size_t define_count);
 
 #endif

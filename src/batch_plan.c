@@ -13,6 +13,7 @@
 
 #include "batch_internal.h"
 #include "diag.h"
+#include "script.h"
 
 static const char *const variant_names[] = {
     [IP_V4] = "ipv4",
@@ -363,9 +364,96 @@ int batch_plan(const struct batch_list *scripts, const struct batch_variants *v,
 			if (batch_in_shard(path, batch_variant_name(vs[k]),
 					   shard_index, shard_count))
 				j[count++] =
-				    (struct batch_job){path, vs[k], kind};
+				    (struct batch_job){path, vs[k], kind, 0};
 	}
 	*jobs = j;
 	*n = count;
 	return 0;
+}
+
+/* The time an event's start or end stands for: absolute, or from base. */
+static int64_t at(const struct script_time *t, int64_t base)
+{
+	switch (t->kind) {
+	case TIME_ABSOLUTE:
+		return t->usecs;
+	case TIME_RELATIVE:
+		return base + t->usecs;
+	case TIME_ANY:
+		break;
+	}
+	return base;
+}
+
+int64_t batch_script_length(const char *path,
+			    const struct script_define *defines,
+			    size_t define_count)
+{
+	struct diag d = {0};
+	size_t len = 0;
+	char *text = script_read_source(path, &len, &d);
+	struct script *s = text ? script_parse_buffer(path, text, len, defines,
+						      define_count, &d)
+				: NULL;
+	int64_t now = 0, last = 0;
+
+	for (size_t i = 0; s && i < s->event_count; i++) {
+		const struct event_timing *t = &s->events[i]->timing;
+		int64_t base = now;
+
+		now = at(&t->start, base);
+		if (t->shape == TIMING_BLOCKING)
+			/* A bare end counts from the start's base; the next
+			 * event from the return. */
+			now = t->end.kind == TIME_ABSOLUTE &&
+				      t->start.kind != TIME_ABSOLUTE
+				  ? base + t->end.usecs
+				  : at(&t->end, base);
+		if (now > last)
+			last = now;
+		if (t->shape == TIMING_WINDOW && at(&t->end, base) > last)
+			last = at(&t->end, base);
+	}
+	script_free(s);
+	free(text);
+	return last;
+}
+
+struct by_length {
+	int64_t usecs;
+	size_t index; /* in the plan: ties keep its order */
+};
+
+static int longer_first(const void *a, const void *b)
+{
+	const struct by_length *x = a, *y = b;
+
+	if (x->usecs != y->usecs)
+		return x->usecs > y->usecs ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+void batch_order_longest_first(struct batch_job *jobs, size_t n,
+			       const struct script_define *defines,
+			       size_t define_count)
+{
+	struct by_length *keys = calloc(n ? n : 1, sizeof(*keys));
+	struct batch_job *copy = calloc(n ? n : 1, sizeof(*copy));
+
+	for (size_t i = 0; i < n; i++)
+		jobs[i].length_usecs =
+		    i && jobs[i - 1].path == jobs[i].path
+			? jobs[i - 1].length_usecs
+			: batch_script_length(jobs[i].path, defines,
+					      define_count);
+	if (keys && copy) {
+		for (size_t i = 0; i < n; i++)
+			keys[i] = (struct by_length){jobs[i].length_usecs, i};
+		qsort(keys, n, sizeof(*keys), longer_first);
+		for (size_t i = 0; i < n; i++)
+			copy[i] = jobs[keys[i].index];
+		memcpy(jobs, copy, n * sizeof(*copy));
+	}
+	free(keys);
+	free(copy);
 }

@@ -14,6 +14,7 @@
 
 #include "batch.h"
 #include "diag.h"
+#include "jobserver.h"
 
 static void test_variant_lists(void **state)
 {
@@ -354,6 +355,136 @@ static void test_plan(void **state)
 	batch_list_free(&l);
 }
 
+static void write_script(const char *root, const char *rel, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_script_length(void **state)
+{
+	const char *root = *state;
+	char path[512];
+
+	/* Relative times add up; a blocking call's bare end counts from its
+	 * start's base and the next event from the return; a window's end
+	 * counts. */
+	write_script(root, "a.pkt",
+		     "0 `true`\n+0.5 `true`\n+.1...0.3 `true`\n+0.2 `true`\n");
+	snprintf(path, sizeof(path), "%s/a.pkt", root);
+	assert_int_equal(batch_script_length(path, NULL, 0), 1000000);
+	write_script(root, "b.pkt", "0 `true`\n2.0 `true`\n1.0~2.5 `true`\n");
+	snprintf(path, sizeof(path), "%s/b.pkt", root);
+	assert_int_equal(batch_script_length(path, NULL, 0), 2500000);
+	/* Unreadable or malformed: unknown. */
+	write_script(root, "c.pkt", "0 this is no event\n");
+	snprintf(path, sizeof(path), "%s/c.pkt", root);
+	assert_int_equal(batch_script_length(path, NULL, 0), 0);
+	snprintf(path, sizeof(path), "%s/none.pkt", root);
+	assert_int_equal(batch_script_length(path, NULL, 0), 0);
+}
+
+static void test_longest_first(void **state)
+{
+	const char *root = *state;
+	char p[4][512];
+	struct batch_job jobs[5];
+
+	write_script(root, "short.pkt", "0 `true`\n+0.1 `true`\n");
+	write_script(root, "long.pkt", "0 `true`\n+2 `true`\n");
+	write_script(root, "same1.pkt", "0 `true`\n+0.1 `true`\n");
+	write_script(root, "zero.pkt", "0 `true`\n");
+	snprintf(p[0], sizeof(p[0]), "%s/short.pkt", root);
+	snprintf(p[1], sizeof(p[1]), "%s/long.pkt", root);
+	snprintf(p[2], sizeof(p[2]), "%s/same1.pkt", root);
+	snprintf(p[3], sizeof(p[3]), "%s/zero.pkt", root);
+	jobs[0] = (struct batch_job){p[0], IP_V4, BATCH_PLAIN, 0};
+	jobs[1] = (struct batch_job){p[3], IP_V4, BATCH_PLAIN, 0};
+	jobs[2] = (struct batch_job){p[1], IP_V4, BATCH_PLAIN, 0};
+	jobs[3] = (struct batch_job){p[1], IP_V6, BATCH_PLAIN, 0};
+	jobs[4] = (struct batch_job){p[2], IP_V4, BATCH_PLAIN, 0};
+	batch_order_longest_first(jobs, 5, NULL, 0);
+	/* long (both variants, in plan order), then the two of 0.1 s in
+	 * plan order, then zero. */
+	assert_ptr_equal(jobs[0].path, p[1]);
+	assert_int_equal(jobs[0].variant, IP_V4);
+	assert_ptr_equal(jobs[1].path, p[1]);
+	assert_int_equal(jobs[1].variant, IP_V6);
+	assert_int_equal(jobs[1].length_usecs, 2000000);
+	assert_ptr_equal(jobs[2].path, p[0]);
+	assert_ptr_equal(jobs[3].path, p[2]);
+	assert_ptr_equal(jobs[4].path, p[3]);
+}
+
+static void test_jobserver_parse(void **state)
+{
+	char *fifo;
+	int r, w;
+
+	(void)state;
+	assert_int_equal(jobserver_parse(NULL, &fifo, &r, &w), 0);
+	assert_int_equal(jobserver_parse("-j4 -k", &fifo, &r, &w), 0);
+	assert_int_equal(
+	    jobserver_parse(" -j4 --jobserver-auth=fifo:/tmp/GMfifo12 -- X=1",
+			    &fifo, &r, &w),
+	    1);
+	assert_string_equal(fifo, "/tmp/GMfifo12");
+	free(fifo);
+	assert_int_equal(jobserver_parse("-j --jobserver-auth=3,4", &fifo, &r,
+					 &w),
+			 1);
+	assert_null(fifo);
+	assert_int_equal(r, 3);
+	assert_int_equal(w, 4);
+	/* make before 4.2 said --jobserver-fds; the last mention wins. */
+	assert_int_equal(jobserver_parse("--jobserver-fds=5,6 "
+					 "--jobserver-auth=7,8",
+					 &fifo, &r, &w),
+			 1);
+	assert_int_equal(r, 7);
+	assert_int_equal(w, 8);
+	assert_int_equal(jobserver_parse("--jobserver-auth=3", &fifo, &r, &w),
+			 -1);
+	assert_int_equal(jobserver_parse("--jobserver-auth=a,4", &fifo, &r,
+					 &w),
+			 -1);
+}
+
+static void test_jobserver_slots(void **state)
+{
+	struct jobserver js;
+	int p[2];
+	char flags[64], c;
+
+	(void)state;
+	/* Closed descriptors (make did not count us as a sub-make): none. */
+	assert_false(jobserver_open(&js, "--jobserver-auth=900,901"));
+	jobserver_close(&js);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "ab", 2), 2);
+	snprintf(flags, sizeof(flags), "-j3 --jobserver-auth=%d,%d", p[0],
+		 p[1]);
+	assert_true(jobserver_open(&js, flags));
+	assert_int_equal(jobserver_take(&js), 1);
+	assert_int_equal(jobserver_take(&js), 1);
+	/* Empty: no wait, no slot. */
+	assert_int_equal(jobserver_take(&js), 0);
+	jobserver_give(&js);
+	assert_int_equal(jobserver_take(&js), 1);
+	/* Every byte goes back as it came. */
+	jobserver_close(&js);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +501,12 @@ int main(void)
 					    tree_setup, tree_teardown),
 	    cmocka_unit_test_setup_teardown(test_plan, tree_setup,
 					    tree_teardown),
+	    cmocka_unit_test_setup_teardown(test_script_length, tree_setup,
+					    tree_teardown),
+	    cmocka_unit_test_setup_teardown(test_longest_first, tree_setup,
+					    tree_teardown),
+	    cmocka_unit_test(test_jobserver_parse),
+	    cmocka_unit_test(test_jobserver_slots),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
