@@ -673,13 +673,15 @@ static void fill_slots(struct batch *b)
  * of them to end; else it fails. */
 static void fill(struct batch *b)
 {
-	unsigned before;
+	unsigned active, running;
 
+	/* An opened gate makes room ahead for one more. */
 	do {
-		before = b->active;
+		active = b->active;
+		running = b->running;
 		fill_slots(b);
 		promote(b);
-	} while (b->active != before);
+	} while (b->active != active || b->running != running);
 }
 
 /* Kill every run still going, with all it started, and wait for them;

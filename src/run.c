@@ -263,9 +263,10 @@ static int run_event(struct run *r, const struct tl_event *te,
 	return diag_set(d, EXIT_INTERNAL, &te->ev->loc, "bad event");
 }
 
-/* How late the run may wake for time 0 before time 0 moves on, and how
+/* How late the run may wake for time 0 before time 0 moves on (by a
+ * tick or more: often would cost every short run that much), and how
  * often it may move. */
-#define START_SLACK_NS 500000LL
+#define START_SLACK_NS 2000000LL
 #define START_TRIES 5
 
 static int run_events(struct run *r, struct diag *d)
