@@ -86,8 +86,7 @@ struct batch {
 	int stop_signal;
 	/* Under make -jN: a run beyond the first needs one of make's job
 	 * slots. */
-	struct jobserver js;
-	bool js_on;
+	struct jobserver js; /* read_fd -1: none */
 	bool want_slot; /* a run waits at its gate for a slot */
 };
 
@@ -270,7 +269,7 @@ static bool slot_free(struct batch *b)
 {
 	if (b->running >= b->run_limit)
 		return false;
-	if (!b->js_on || b->running == 0 || b->js.count >= b->running)
+	if (b->js.read_fd < 0 || b->running == 0 || b->js.count >= b->running)
 		return true;
 	return jobserver_take(&b->js) == 1;
 }
@@ -300,7 +299,7 @@ static void promote(struct batch *b)
 		}
 		open_gate(b, next);
 	}
-	while (b->js_on && b->js.count > (b->running ? b->running - 1 : 0))
+	while (b->js.count > (b->running ? b->running - 1 : 0))
 		jobserver_give(&b->js);
 }
 
@@ -715,8 +714,6 @@ static void stop_all(struct batch *b)
 	}
 	b->active = 0;
 	b->running = 0;
-	jobserver_close(&b->js);
-	b->js_on = false;
 }
 
 /* Wait, for a while at most, for descendants whose parents died first:
@@ -810,7 +807,7 @@ static int batch_open(struct batch *b, const struct batch_options *o,
 	for (unsigned i = 0; i < b->slot_count; i++)
 		clear_slot(&b->slots[i]);
 	if (b->run_limit > 1)
-		b->js_on = jobserver_open(&b->js, getenv("MAKEFLAGS"));
+		jobserver_open(&b->js, getenv("MAKEFLAGS"));
 	return handle_signals(b);
 no_memory:
 	fprintf(stderr, "tcpcheck: internal error: out of memory\n");

@@ -371,20 +371,6 @@ int batch_plan(const struct batch_list *scripts, const struct batch_variants *v,
 	return 0;
 }
 
-/* The time an event's start or end stands for: absolute, or from base. */
-static int64_t at(const struct script_time *t, int64_t base)
-{
-	switch (t->kind) {
-	case TIME_ABSOLUTE:
-		return t->usecs;
-	case TIME_RELATIVE:
-		return base + t->usecs;
-	case TIME_ANY:
-		break;
-	}
-	return base;
-}
-
 int64_t batch_script_length(const char *path,
 			    const struct script_define *defines,
 			    size_t define_count)
@@ -397,22 +383,20 @@ int64_t batch_script_length(const char *path,
 				: NULL;
 	int64_t now = 0, last = 0;
 
+	/* As timeline.c reads times: a window's or a blocking call's end
+	 * counts from the same point as its start, and the event after a
+	 * blocking call from its return. */
 	for (size_t i = 0; s && i < s->event_count; i++) {
 		const struct event_timing *t = &s->events[i]->timing;
-		int64_t base = now;
+		int64_t from = t->start.kind == TIME_ABSOLUTE ? 0 : now;
+		int64_t start = t->start.kind == TIME_ANY ? now
+							   : from + t->start.usecs;
+		int64_t end =
+		    t->shape == TIMING_POINT ? start : from + t->end.usecs;
 
-		now = at(&t->start, base);
-		if (t->shape == TIMING_BLOCKING)
-			/* A bare end counts from the start's base; the next
-			 * event from the return. */
-			now = t->end.kind == TIME_ABSOLUTE &&
-				      t->start.kind != TIME_ABSOLUTE
-				  ? base + t->end.usecs
-				  : at(&t->end, base);
-		if (now > last)
-			last = now;
-		if (t->shape == TIMING_WINDOW && at(&t->end, base) > last)
-			last = at(&t->end, base);
+		now = t->shape == TIMING_BLOCKING ? end : start;
+		if (end > last)
+			last = end;
 	}
 	script_free(s);
 	free(text);

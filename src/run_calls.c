@@ -21,9 +21,10 @@ static void note_connection(struct run *r, const struct prepared_call *pc)
 		conn_active_open(&r->conn);
 }
 
-/* Calls that never sleep in the kernel run inline: a thread per call
- * costs a hundred microseconds, which at the start of a script (socket,
- * bind, listen at +0) would push every later event off its place. */
+/* Calls that never sleep in the kernel run inline: handing a call to a
+ * worker thread and back costs tens of microseconds, which at the start
+ * of a script (socket, bind, listen at +0) add up against every later
+ * event. */
 static bool never_blocks(const struct prepared_call *pc)
 {
 	static const char *const quick[] = {

@@ -1,6 +1,6 @@
-/* Blocking calls run on a thread of their own so the script goes on beside
- * them; the scheduler learns when one sleeps in the kernel and when it has
- * returned. */
+/* Calls that may block run on worker threads (kept for the next call) so
+ * the script goes on beside them; the scheduler learns when one sleeps in
+ * the kernel and when it has returned. */
 #include "syscalls/internal.h"
 
 #include <errno.h>
