@@ -20,6 +20,7 @@
 #include "batch_internal.h"
 #include "diag.h"
 #include "jobserver.h"
+#include "keeper.h"
 #include "report.h"
 #include "netns.h"
 #include "ticks.h"
@@ -842,8 +843,10 @@ static int batch_go(struct batch *b)
 {
 	bool broken = false;
 
-	/* Measured once here, inherited by every run. */
+	/* Measured once here, inherited by every run; the keeper is watched
+	 * all along, and every run sees what the watch finds. */
 	ticks_calibrate();
+	(void)keeper_start();
 	netns_prepare();
 	b->start = now_ns();
 	b->progress = !b->o->tap && isatty(STDOUT_FILENO);
@@ -862,6 +865,7 @@ static int batch_go(struct batch *b)
 	}
 	stop_all(b);
 	reap_orphans();
+	keeper_stop();
 	return broken ? batch_worse(conclude(b), EXIT_INTERNAL) : conclude(b);
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "keeper.h"
 #include "run.h"
 #include "netns.h"
 #include "ticks.h"
@@ -119,8 +120,10 @@ static int run_once(const char *path, const struct script *s,
 		    const struct check_params *p, int attempt)
 {
 	pid_t pid;
+	int status;
 
 	ticks_calibrate();
+	(void)keeper_start(); /* watched while the run goes on */
 	netns_prepare();
 	fflush(stdout);
 	fflush(stderr);
@@ -132,7 +135,9 @@ static int run_once(const char *path, const struct script *s,
 	}
 	if (pid == 0)
 		run_child(path, s, tl, c, p, attempt);
-	return wait_child(pid, path);
+	status = wait_child(pid, path);
+	keeper_stop();
+	return status;
 }
 
 static int run_in_child(const char *path, const struct script *s,

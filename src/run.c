@@ -21,6 +21,7 @@
 #include <linux/if_tun.h>
 
 #include "conn.h"
+#include "keeper.h"
 #include "netns.h"
 #include "run_internal.h"
 #include "sniff.h"
@@ -269,6 +270,45 @@ static int run_event(struct run *r, const struct tl_event *te,
 #define START_SLACK_NS 2000000LL
 #define START_TRIES 5
 
+/* Events run on the keeper's CPU, as the watch (keeper.c) finds it, so
+ * the kernel timers they arm fire on the tick they are due; set-up,
+ * commands and teardown run anywhere. Threads made for blocking calls
+ * start where the main thread is. */
+static void follow_keeper(struct run *r)
+{
+	int cpu = keeper_cpu();
+	cpu_set_t only;
+
+	if (cpu < 0 || cpu == r->pinned_cpu || !CPU_ISSET(cpu, &r->usable))
+		return;
+	CPU_ZERO(&only);
+	CPU_SET(cpu, &only);
+	if (sched_setaffinity(0, sizeof(only), &only) == 0)
+		r->pinned_cpu = cpu;
+}
+
+static void unpin(struct run *r)
+{
+	if (CPU_COUNT(&r->usable))
+		(void)sched_setaffinity(0, sizeof(r->usable), &r->usable);
+	r->pinned_cpu = -1;
+}
+
+/* Set-up and teardown (long stretches in the kernel that the kernel here
+ * does not preempt) stay off the keeper's CPU, out of the way of the
+ * runs doing their events there. */
+static void avoid_keeper(struct run *r)
+{
+	int cpu = keeper_cpu();
+	cpu_set_t others = r->usable;
+
+	if (cpu < 0 || !CPU_ISSET(cpu, &others))
+		return;
+	CPU_CLR(cpu, &others);
+	if (CPU_COUNT(&others) > 0)
+		(void)sched_setaffinity(0, sizeof(others), &others);
+}
+
 static int run_events(struct run *r, struct diag *d)
 {
 	const struct timeline *tl = r->in->timeline;
@@ -277,6 +317,7 @@ static int run_events(struct run *r, struct diag *d)
 	 * (delayed ACKs, RTOs) fire on ticks, and a fixed place in the tick
 	 * keeps events on millisecond boundaries at the same distance from
 	 * them in every run, as packetdrill does. 1 ms to settle first. */
+	follow_keeper(r);
 	r->t0 = ticks_align(run_now() + 1000000, 250000);
 	/* Nothing has happened yet: a wake-up for time 0 that a busy
 	 * machine made late moves time 0 on instead of failing the run. */
@@ -287,10 +328,17 @@ static int run_events(struct run *r, struct diag *d)
 			break;
 		r->t0 = ticks_align(run_now() + 1000000, 250000);
 	}
-	if (r->in->config->verbose)
+	if (r->in->config->verbose) {
 		printf("# kernel tick %.3f ms, timers run %.3f ms into it; "
 		       "time 0 is 0.250 ms after that\n",
 		       ticks_period() / 1e6, ticks_handler_lag() / 1e6);
+		if (r->pinned_cpu >= 0)
+			printf("# events on CPU %d, which keeps the kernel's "
+			       "time\n", r->pinned_cpu);
+		else
+			printf("# events on any CPU (which one keeps the "
+			       "kernel's time is not known yet)\n");
+	}
 	r->prev_sched = r->t0;
 	r->prev_actual = r->t0;
 	r->prev_anchor = r->t0;
@@ -298,6 +346,7 @@ static int run_events(struct run *r, struct diag *d)
 		const struct tl_event *te = &tl->events[i];
 		struct slot s;
 
+		follow_keeper(r);
 		if (run_event(r, te, &s, d))
 			return -1;
 		r->prev = te;
@@ -435,7 +484,8 @@ static int wait_gate(const struct run_gate *g, struct diag *d)
 
 int run_script(const struct run_input *in, struct diag *d)
 {
-	struct run r = {.in = in, .ns = {.tun_fd = -1}, .timer_fd = -1};
+	struct run r = {
+		.in = in, .ns = {.tun_fd = -1}, .timer_fd = -1, .pinned_cpu = -1};
 	const struct script *s = in->script;
 	struct diag cd = {0};
 	int64_t started = run_now();
@@ -444,6 +494,8 @@ int run_script(const struct run_input *in, struct diag *d)
 
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (sched_getaffinity(0, sizeof(r.usable), &r.usable))
+		CPU_ZERO(&r.usable); /* then never pinned */
 	/* A heavier share of the CPU (still the ordinary scheduler, never a
 	 * real-time class) so a busy machine delays wake-ups less; without
 	 * the privilege the run simply keeps its niceness. A batch run that
@@ -456,6 +508,7 @@ int run_script(const struct run_input *in, struct diag *d)
 		go_realtime();
 	if (in->gate && can_renice)
 		setpriority(PRIO_PROCESS, 0, BACKGROUND_NICE);
+	avoid_keeper(&r);
 	if (set_up(&r, d))
 		goto out;
 	if (in->gate) {
@@ -468,6 +521,7 @@ int run_script(const struct run_input *in, struct diag *d)
 	if (!s->init_command ||
 	    !run_command(&r, s->init_command, &s->init_loc, d))
 		rc = run_events(&r, d);
+	unpin(&r);
 	/* Once set-up worked the cleanup command always runs, even after a
 	 * failure; its own failure counts only when nothing failed before. */
 	if (s->cleanup_command &&
@@ -485,6 +539,7 @@ out:
 		in->verdict(d, in->verdict_arg);
 	if (in->gate && can_renice)
 		setpriority(PRIO_PROCESS, 0, BACKGROUND_NICE);
+	avoid_keeper(&r);
 	tear_down(&r);
 	return rc;
 }

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdint.h>
 
 #include "conn.h"
@@ -47,6 +48,8 @@ struct run {
 	struct pending pending[RUN_PENDING_MAX];
 	int pending_count;
 	struct stats sched_error; /* --stats: when acted - when due, ns */
+	cpu_set_t usable; /* the run's CPUs, for set-up and commands */
+	int pinned_cpu;   /* events run on this CPU (the keeper's); -1: any */
 };
 
 int64_t run_now(void);

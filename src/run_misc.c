@@ -126,6 +126,9 @@ int run_command(struct run *r, const char *command, const struct src_loc *loc,
 		/* --realtime is for the run, never for a script's shell. */
 		if (r->in->config->realtime)
 			sched_setscheduler(0, SCHED_OTHER, &sp);
+		/* Nor the keeper's CPU (run.c follow_keeper). */
+		if (CPU_COUNT(&r->usable))
+			sched_setaffinity(0, sizeof(r->usable), &r->usable);
 		snprintf(pid, sizeof(pid), "%d", (int)getppid());
 		setenv("PACKETDRILL_PID", pid, 1);
 		if (r->in->script_dir && chdir(r->in->script_dir) < 0)
