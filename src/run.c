@@ -177,7 +177,11 @@ int run_wait_until(struct run *r, int64_t abs_ns, struct diag *d)
 		struct pollfd fds[RUN_PENDING_MAX + 2];
 		int n = 0;
 
-		if (run_pending_poll(r, now, d))
+		/* Woken late, past what is due next: a call that may return
+		 * after it (the injected segment it waits for, say) is not
+		 * judged until that has happened; the lateness is tcpcheck's,
+		 * and check_own_lateness says so. */
+		if (run_pending_poll(r, now < abs_ns ? now : abs_ns, d))
 			return -1;
 		if (now >= abs_ns)
 			return 0;
