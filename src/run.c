@@ -419,6 +419,17 @@ static void tear_down(struct run *r)
 	if (r->ns.tun_fd >= 0 &&
 	    conn_build_reset(&r->conn, buf, sizeof(buf), &len))
 		(void)!write(r->ns.tun_fd, buf, len);
+	/* The script's other sockets, and those it closed: orphans would
+	 * keep the namespace (and their retransmissions) for minutes. */
+	if (r->ns.tun_fd >= 0) {
+		int ended = sockstate_destroy_all();
+
+		if (r->in->config->verbose && ended >= 0) {
+			printf("# tear-down: ended %d TCP socket%s\n", ended,
+			       ended == 1 ? "" : "s");
+			fflush(stdout);
+		}
+	}
 	if (r->env.fds) {
 		fdmap_close_all(r->env.fds);
 		fdmap_free(r->env.fds);

@@ -462,3 +462,103 @@ int sockstate_of_fd(int fd, enum tcp_state_id *id, struct diag *d)
 		return timewait_state(fd, cookie, id, d);
 	return 0;
 }
+
+/* --- teardown: no socket outlives its run ------------------------------ */
+
+#define DESTROY_MAX 256
+
+struct doomed {
+	struct inet_diag_sockid id[DESTROY_MAX];
+	int count;
+};
+
+static int collect_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct doomed *dm = data;
+	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return MNL_CB_OK;
+	/* Time-wait sockets hold nothing: the namespace's end purges them. */
+	if (m->idiag_state == KTCP_TIME_WAIT || dm->count == DESTROY_MAX)
+		return MNL_CB_OK;
+	dm->id[dm->count++] = m->id;
+	return MNL_CB_OK;
+}
+
+static int send_and_ack(struct mnl_socket *nl, struct nlmsghdr *nlh,
+			mnl_cb_t cb, void *data)
+{
+	char buf[DIAG_BUF_SIZE];
+	unsigned int seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int ret;
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0)
+			return -1;
+		ret = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl),
+				 cb, data);
+	} while (ret == MNL_CB_OK && (nlh->nlmsg_flags & NLM_F_DUMP));
+	return ret == MNL_CB_ERROR ? -1 : 0;
+}
+
+static int destroy_family(struct mnl_socket *nl, int family,
+			  unsigned int *seq)
+{
+	int ended = 0;
+	char buf[512];
+	struct doomed dm = {.count = 0};
+	struct inet_diag_req_v2 *req;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = ++*seq;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = (uint8_t)family;
+	req->sdiag_protocol = IPPROTO_TCP;
+	req->idiag_states = ~0U;
+	req->id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+	req->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	if (send_and_ack(nl, nlh, collect_cb, &dm) < 0)
+		return 0;
+	for (int i = 0; i < dm.count; i++) {
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = SOCK_DESTROY;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		nlh->nlmsg_seq = ++*seq;
+		req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+		req->sdiag_family = (uint8_t)family;
+		req->sdiag_protocol = IPPROTO_TCP;
+		req->idiag_states = ~0U;
+		req->id = dm.id[i];
+		/* Gone already, or no SOCK_DESTROY in this kernel: the RST
+		 * the run sent is all there is. */
+		if (send_and_ack(nl, nlh, NULL, NULL) == 0)
+			ended++;
+	}
+	return ended;
+}
+
+int sockstate_destroy_all(void)
+{
+	struct mnl_socket *nl =
+	    mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+	unsigned int seq = (unsigned int)time(NULL);
+	int ended;
+
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		if (nl)
+			mnl_socket_close(nl);
+		return -1;
+	}
+	ended = destroy_family(nl, AF_INET, &seq);
+	ended += destroy_family(nl, AF_INET6, &seq);
+	mnl_socket_close(nl);
+	return ended;
+}

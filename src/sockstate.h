@@ -62,4 +62,11 @@ int sockstate_of_tuple(int family, const struct sockaddr *local,
 		       const struct sockaddr *remote, enum tcp_state_id *id,
 		       struct diag *d);
 
+/* Destroy (SOCK_DESTROY over sock_diag) every TCP socket of the current
+ * network namespace but time-wait ones: a socket the script closed keeps
+ * retransmitting for minutes, and keeps its namespace alive, unless the
+ * run ends it. Returns how many it ended, -1 when sock_diag cannot be
+ * opened. */
+int sockstate_destroy_all(void);
+
 #endif
