@@ -24,6 +24,7 @@
 #include "keeper.h"
 #include "netns.h"
 #include "run_internal.h"
+#include "scratch.h"
 #include "sniff.h"
 #include "sockstate.h"
 #include "ticks.h"
@@ -336,6 +337,9 @@ static int run_events(struct run *r, struct diag *d)
 		printf("# kernel tick %.3f ms, timers run %.3f ms into it; "
 		       "time 0 is 0.250 ms after that\n",
 		       ticks_period() / 1e6, ticks_handler_lag() / 1e6);
+		if (r->private_tmp)
+			printf("# /tmp is the host's, but what this run writes "
+			       "there stays with it\n");
 		if (r->pinned_cpu >= 0)
 			printf("# events on CPU %d, which keeps the kernel's "
 			       "time\n", r->pinned_cpu);
@@ -366,6 +370,18 @@ static int run_events(struct run *r, struct diag *d)
 	return 0;
 }
 
+static bool has_commands(const struct run_input *in)
+{
+	const struct timeline *tl = in->timeline;
+
+	if (in->script->init_command || in->script->cleanup_command)
+		return true;
+	for (size_t i = 0; i < tl->count; i++)
+		if (tl->events[i].kind == TL_COMMAND)
+			return true;
+	return false;
+}
+
 static int set_up(struct run *r, struct diag *d)
 {
 	const struct config *c = r->in->config;
@@ -386,6 +402,10 @@ static int set_up(struct run *r, struct diag *d)
 				strerror(errno));
 	if (netns_enter(&nc, &r->ns, d))
 		return -1;
+	/* Only commands write files (open is not run yet), and the mounts
+	 * cost some 0.3 ms; without them /tmp is simply the host's. */
+	if (has_commands(r->in))
+		r->private_tmp = scratch_private_tmp() == 0;
 	/* Segmentation offload on, as packetdrill has it: the stack sends
 	 * (and the capture sees) TSO super-segments, which scripts expect
 	 * ("> P. 1:10001(10000)"); scripts that want wire-sized segments

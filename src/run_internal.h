@@ -50,6 +50,7 @@ struct run {
 	struct stats sched_error; /* --stats: when acted - when due, ns */
 	cpu_set_t usable; /* the run's CPUs, for set-up and commands */
 	int pinned_cpu;   /* events run on this CPU (the keeper's); -1: any */
+	bool private_tmp; /* /tmp writes stay with the run (scratch.c) */
 };
 
 int64_t run_now(void);
