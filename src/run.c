@@ -435,15 +435,17 @@ static void tear_down(struct run *r)
 	size_t len;
 
 	run_pending_cancel(r);
-	/* A failed write changes nothing: the namespace goes away anyway. */
-	if (r->ns.tun_fd >= 0 &&
-	    conn_build_reset(&r->conn, buf, sizeof(buf), &len))
-		(void)!write(r->ns.tun_fd, buf, len);
-	/* The script's other sockets, and those it closed: orphans would
-	 * keep the namespace (and their retransmissions) for minutes. */
 	if (r->ns.tun_fd >= 0) {
-		int ended = sockstate_destroy_all();
+		int ended;
 
+		/* A failed write changes nothing: the namespace goes away
+		 * anyway. */
+		if (conn_build_reset(&r->conn, buf, sizeof(buf), &len))
+			(void)!write(r->ns.tun_fd, buf, len);
+		/* The script's other sockets, and those it closed: orphans
+		 * would keep the namespace (and their retransmissions) for
+		 * minutes. */
+		ended = sockstate_destroy_all();
 		if (r->in->config->verbose && ended >= 0) {
 			printf("# tear-down: ended %d TCP socket%s\n", ended,
 			       ended == 1 ? "" : "s");

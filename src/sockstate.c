@@ -272,51 +272,83 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
  * for a connection (a tuple with a peer) or for a closed fd, and leaving
  * them out spares the kernel walks through the machine-wide listener and
  * bind hashes. */
-static void put_dump_request(struct nlmsghdr *nlh, int family,
-			     const struct tuple_query *q)
+static struct inet_diag_req_v2 *put_request(struct nlmsghdr *nlh,
+					    uint16_t type, uint16_t flags,
+					    int family)
 {
 	struct inet_diag_req_v2 *req;
 
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = (uint8_t)family;
 	req->sdiag_protocol = IPPROTO_TCP;
 	req->idiag_states = ~0U;
+	/* A dump ignores the cookie in the id; dump_cb compares it. */
+	req->id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+	req->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	return req;
+}
+
+static void put_dump_request(struct nlmsghdr *nlh, int family,
+			     const struct tuple_query *q)
+{
+	struct inet_diag_req_v2 *req =
+	    put_request(nlh, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, family);
+
 	if (q->by_cookie || q->has_remote)
 		req->idiag_states &=
 		    ~(1U << KTCP_LISTEN | 1U << KTCP_BOUND_INACTIVE);
 	req->id.idiag_sport = htons(q->local.port);
 	req->id.idiag_dport = htons(q->has_remote ? q->remote.port : 0);
-	/* A dump ignores the cookie in the id; dump_cb compares it. */
-	req->id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
-	req->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+}
+
+/* Send a request and run cb on the answers: every part of a dump, or
+ * the one acknowledgement. -1 with errno on failure. */
+static int exchange(struct mnl_socket *nl, const struct nlmsghdr *nlh,
+		    mnl_cb_t cb, void *data)
+{
+	char buf[DIAG_BUF_SIZE];
+	ssize_t n;
+	int ret;
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0)
+			return -1;
+		ret = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq,
+				 mnl_socket_get_portid(nl), cb, data);
+	} while (ret == MNL_CB_OK && (nlh->nlmsg_flags & NLM_F_DUMP));
+	return ret == MNL_CB_ERROR ? -1 : 0;
+}
+
+static struct mnl_socket *open_diag(void)
+{
+	struct mnl_socket *nl =
+	    mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		mnl_socket_close(nl);
+		errno = e;
+		return NULL;
+	}
+	return nl;
 }
 
 static int dump_family(struct mnl_socket *nl, int family, struct tuple_query *q,
 		       struct diag *d)
 {
-	char buf[DIAG_BUF_SIZE];
+	char buf[512];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	unsigned int seq = (unsigned int)time(NULL) + (unsigned int)family;
-	ssize_t n;
-	int ret;
 
 	put_dump_request(nlh, family, q);
-	nlh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		goto fail;
-	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			goto fail;
-		ret = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl),
-				 dump_cb, q);
-	} while (ret == MNL_CB_OK);
-	if (ret == MNL_CB_ERROR)
-		goto fail;
-	return 0;
-fail:
+	nlh->nlmsg_seq = (unsigned int)time(NULL) + (unsigned int)family;
+	if (exchange(nl, nlh, dump_cb, q) == 0)
+		return 0;
 	/* ENOENT: no sock_diag handler for TCP (tcp_diag not built). */
 	return diag_set(d, errno == ENOENT ? EXIT_SKIP : EXIT_INTERNAL, NULL,
 			"cannot read TCP sockets over sock_diag: %s",
@@ -362,11 +394,10 @@ static int query_init(struct tuple_query *q, int family,
 static int run_query(struct tuple_query *q, const int *families, int n,
 		     enum tcp_state_id *id, struct diag *d)
 {
-	struct mnl_socket *nl =
-	    mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+	struct mnl_socket *nl = open_diag();
 	int err = 0;
 
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if (!nl) {
 		err = diag_set(d, EXIT_INTERNAL, NULL,
 			       "cannot open sock_diag: %s", strerror(errno));
 		goto out;
@@ -488,59 +519,25 @@ static int collect_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int send_and_ack(struct mnl_socket *nl, struct nlmsghdr *nlh,
-			mnl_cb_t cb, void *data)
-{
-	char buf[DIAG_BUF_SIZE];
-	unsigned int seq = nlh->nlmsg_seq;
-	ssize_t n;
-	int ret;
-
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -1;
-		ret = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl),
-				 cb, data);
-	} while (ret == MNL_CB_OK && (nlh->nlmsg_flags & NLM_F_DUMP));
-	return ret == MNL_CB_ERROR ? -1 : 0;
-}
-
 static int destroy_family(struct mnl_socket *nl, int family,
 			  unsigned int *seq)
 {
-	int ended = 0;
 	char buf[512];
 	struct doomed dm = {.count = 0};
-	struct inet_diag_req_v2 *req;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	int ended = 0;
 
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	put_request(nlh, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, family);
 	nlh->nlmsg_seq = ++*seq;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = (uint8_t)family;
-	req->sdiag_protocol = IPPROTO_TCP;
-	req->idiag_states = ~0U;
-	req->id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
-	req->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-	if (send_and_ack(nl, nlh, collect_cb, &dm) < 0)
+	if (exchange(nl, nlh, collect_cb, &dm) < 0)
 		return 0;
 	for (int i = 0; i < dm.count; i++) {
 		nlh = mnl_nlmsg_put_header(buf);
-		nlh->nlmsg_type = SOCK_DESTROY;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		put_request(nlh, SOCK_DESTROY, NLM_F_ACK, family)->id = dm.id[i];
 		nlh->nlmsg_seq = ++*seq;
-		req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-		req->sdiag_family = (uint8_t)family;
-		req->sdiag_protocol = IPPROTO_TCP;
-		req->idiag_states = ~0U;
-		req->id = dm.id[i];
 		/* Gone already, or no SOCK_DESTROY in this kernel: the RST
 		 * the run sent is all there is. */
-		if (send_and_ack(nl, nlh, NULL, NULL) == 0)
+		if (exchange(nl, nlh, NULL, NULL) == 0)
 			ended++;
 	}
 	return ended;
@@ -575,12 +572,9 @@ int sockstate_destroy_all(void)
 	if (tcp_in_use("/proc/net/sockstat", "TCP:") == 0 &&
 	    tcp_in_use("/proc/net/sockstat6", "TCP6:") == 0)
 		return 0;
-	nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		if (nl)
-			mnl_socket_close(nl);
+	nl = open_diag();
+	if (!nl)
 		return -1;
-	}
 	ended = destroy_family(nl, AF_INET, &seq);
 	ended += destroy_family(nl, AF_INET6, &seq);
 	mnl_socket_close(nl);
