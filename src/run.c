@@ -242,6 +242,34 @@ static int do_command(struct run *r, const struct tl_event *te,
 	return 0;
 }
 
+/* %{ }%: the snapshot is taken now; python runs after the last event. */
+static int do_code(struct run *r, const struct tl_event *te,
+		   const struct slot *s, struct diag *d)
+{
+	int fd;
+
+	if (run_wait_until(r, s->start, d))
+		return -1;
+	if (check_own_lateness(r, te, s, run_now(), d))
+		return -1;
+	if (r->code_fd < 0)
+		return diag_set(d, EXIT_USAGE, &te->ev->loc,
+				"no socket for the code to read: no socket() "
+				"or accept() has returned one yet");
+	fd = fdmap_live(r->env.fds, r->code_fd);
+	if (fd < 0)
+		return diag_set(d, EXIT_FAIL, &te->ev->loc,
+				"the code reads fd %d, which the script has "
+				"closed", r->code_fd);
+	if (code_snapshot(r->code, fd, r->code_fd, te->ev, d))
+		return -1;
+	run_log(r, run_now(), "%%{ }%% (fd %d read for the code)",
+		r->code_fd);
+	r->prev_actual = run_now();
+	r->prev_anchor = s->start;
+	return 0;
+}
+
 static int run_event(struct run *r, const struct tl_event *te,
 		     struct slot *s, struct diag *d)
 {
@@ -265,6 +293,8 @@ static int run_event(struct run *r, const struct tl_event *te,
 		return run_state(r, te, s, d);
 	case TL_COMMAND:
 		return do_command(r, te, s, d);
+	case TL_CODE:
+		return do_code(r, te, s, d);
 	}
 	return diag_set(d, EXIT_INTERNAL, &te->ev->loc, "bad event");
 }
@@ -424,6 +454,14 @@ static int set_up(struct run *r, struct diag *d)
 	if (!r->env.fds)
 		return diag_set(d, EXIT_INTERNAL, NULL, "out of memory");
 	conn_init(&r->conn, c);
+	for (size_t i = 0; i < r->in->timeline->count; i++)
+		if (r->in->timeline->events[i].kind == TL_CODE) {
+			r->code = code_log_new(r->in->script->file);
+			if (!r->code)
+				return diag_set(d, EXIT_INTERNAL, NULL,
+						"out of memory");
+			break;
+		}
 	return 0;
 }
 
@@ -522,7 +560,8 @@ static int wait_gate(const struct run_gate *g, struct diag *d)
 int run_script(const struct run_input *in, struct diag *d)
 {
 	struct run r = {
-		.in = in, .ns = {.tun_fd = -1}, .timer_fd = -1, .pinned_cpu = -1};
+		.in = in, .ns = {.tun_fd = -1}, .timer_fd = -1, .pinned_cpu = -1,
+		.code_fd = -1};
 	const struct script *s = in->script;
 	struct diag cd = {0};
 	int64_t started = run_now();
@@ -559,6 +598,11 @@ int run_script(const struct run_input *in, struct diag *d)
 	    !run_command(&r, s->init_command, &s->init_loc, d))
 		rc = run_events(&r, d);
 	unpin(&r);
+	/* The snippets run once every event passed, as in packetdrill: a
+	 * failing event is reported even if a snippet before it would have
+	 * failed. */
+	if (rc == 0 && code_run(r.code, d))
+		rc = -1;
 	/* Once set-up worked the cleanup command always runs, even after a
 	 * failure; its own failure counts only when nothing failed before. */
 	if (s->cleanup_command &&
@@ -572,6 +616,7 @@ out:
 	if (in->config->stats)
 		print_stats(&r, started);
 	stats_free(&r.sched_error);
+	code_log_free(r.code);
 	if (in->verdict)
 		in->verdict(d, in->verdict_arg);
 	if (in->gate && can_renice)

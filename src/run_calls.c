@@ -21,6 +21,21 @@ static void note_connection(struct run *r, const struct prepared_call *pc)
 		conn_active_open(&r->conn);
 }
 
+/* %{ }% code reads the newest socket that socket() or accept() gave the
+ * script, as packetdrill's does. */
+static void note_socket_under_test(struct run *r,
+				   const struct prepared_call *pc,
+				   const struct call_outcome *out)
+{
+	const char *name = syscall_name(pc);
+	int fd = syscall_script_fd(pc);
+
+	if (out->ret >= 0 && fd >= 0 &&
+	    (!strcmp(name, "socket") || !strcmp(name, "accept") ||
+	     !strcmp(name, "accept4")))
+		r->code_fd = fd;
+}
+
 /* Calls that never sleep in the kernel run inline: handing a call to a
  * worker thread and back costs tens of microseconds, which at the start
  * of a script (socket, bind, listen at +0) add up against every later
@@ -54,6 +69,7 @@ static int judge_return(struct run *r, const struct pending *p,
 
 	if (syscall_check(te->call, out, &r->env, d))
 		return -1;
+	note_socket_under_test(r, te->call, out);
 	run_log(r, end, "%s returned %ld%s", syscall_name(te->call), out->ret,
 		out->ret == -1 ? "" : " (live value)");
 	if (p->past_deadline && !p->blocking && end > p->deadline)

@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <stdint.h>
 
+#include "code.h"
 #include "conn.h"
 #include "netns.h"
 #include "run.h"
@@ -51,6 +52,8 @@ struct run {
 	cpu_set_t usable; /* the run's CPUs, for set-up and commands */
 	int pinned_cpu;   /* events run on this CPU (the keeper's); -1: any */
 	bool private_tmp; /* /tmp writes stay with the run (scratch.c) */
+	struct code_log *code; /* %{ }% snapshots, run after the last event */
+	int code_fd; /* script fd of the socket under test (socket, accept) */
 };
 
 int64_t run_now(void);

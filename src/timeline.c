@@ -207,8 +207,12 @@ static int build_event(const struct event *ev, struct tl_event *te,
 		te->kind = TL_COMMAND;
 		return 0;
 	case EVENT_CODE:
-		return diag_set(d, EXIT_USAGE, &ev->loc,
-				"not supported yet: %%{ }%% code events");
+		if (te->window || te->time_kind == TIME_ANY)
+			return diag_set(d, EXIT_USAGE, &ev->timing.start.loc,
+					"code runs at one time, not in a "
+					"window or at '*'");
+		te->kind = TL_CODE;
+		return 0;
 	}
 	return diag_set(d, EXIT_INTERNAL, &ev->loc, "bad event kind %d",
 			(int)ev->kind);

@@ -19,6 +19,7 @@ enum tl_kind {
 	TL_SYSCALL,
 	TL_STATE,    /* tcp_state([fd]) = NAME */
 	TL_COMMAND,
+	TL_CODE,     /* %{ }%: snapshot now, python after the last event */
 };
 
 struct tl_event {

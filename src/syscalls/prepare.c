@@ -414,3 +414,10 @@ const char *syscall_text(const struct prepared_call *pc)
 {
 	return pc->text;
 }
+
+int syscall_script_fd(const struct prepared_call *pc)
+{
+	if (!pc->def->returns_fd || pc->result_any || pc->result < 0)
+		return -1;
+	return (int)pc->result;
+}

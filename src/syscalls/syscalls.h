@@ -138,6 +138,10 @@ const char *syscall_name(const struct prepared_call *pc);
  * "connect(3, ..., ...) = -1 EINPROGRESS". */
 const char *syscall_text(const struct prepared_call *pc);
 
+/* The fd number the script gives the call's new fd ("socket(...) = 3"),
+ * or -1 for a call that makes none or whose result is not checked. */
+int syscall_script_fd(const struct prepared_call *pc);
+
 /* Run the call now, on this thread: resolve + perform + release. */
 void syscall_exec(const struct prepared_call *pc,
 		  const struct syscall_env *env, struct call_outcome *out);
