@@ -3,8 +3,10 @@
 #include "syscalls/internal.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 /* "..." in bind is the stack's address, in connect/sendto the tool's; an
  * address family instead of "..." keeps the address but not its family
@@ -65,6 +67,54 @@ static int resolve_fd(const struct prepared_arg *a,
 	return 0;
 }
 
+/* poll's pollfds, with live fds (negative ones as they are: poll skips
+ * them). */
+static int resolve_pollfds(const struct prepared_arg *a,
+			   const struct syscall_env *env,
+			   struct call_outcome *out, size_t i)
+{
+	struct pollfd *p = (struct pollfd *)out->opt;
+
+	for (size_t k = 0; k < a->evs_count; k++) {
+		int live = (int)a->evs[k].fd;
+
+		if (a->evs[k].fd >= 0) {
+			live = fdmap_live(env->fds, (int)a->evs[k].fd);
+			if (live < 0) {
+				out->unknown_fd = (int)a->evs[k].fd;
+				out->unknown_fd_arg = (int)i;
+				return -1;
+			}
+		}
+		p[k].fd = live;
+		p[k].events = (short)a->evs[k].events;
+		p[k].revents = 0;
+	}
+	out->ptr[i] = p;
+	return 0;
+}
+
+/* epoll_ctl's event: its data is what the script wrote (the script's fd
+ * number for fd=N), and comes back as that from epoll_wait. */
+static void resolve_epoll_event(const struct prepared_arg *a,
+				struct call_outcome *out, size_t i)
+{
+	struct epoll_event ev;
+
+	if (a->shape == SHAPE_NULL) {
+		out->ptr[i] = NULL;
+		return;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = (uint32_t)a->evs[0].events;
+	if (a->evs[0].data_is_fd)
+		ev.data.fd = (int)a->evs[0].data;
+	else
+		ev.data.u64 = a->evs[0].data;
+	memcpy(out->opt, &ev, sizeof(ev));
+	out->ptr[i] = out->opt;
+}
+
 static int resolve_arg(const struct prepared_call *pc, size_t i,
 		       const struct syscall_env *env, struct call_outcome *out)
 {
@@ -107,6 +157,14 @@ static int resolve_arg(const struct prepared_call *pc, size_t i,
 	case ARG_OPTLEN_OUT:
 		out->opt_len = pc->out_len;
 		out->ptr[i] = a->shape == SHAPE_NULL ? NULL : &out->opt_len;
+		return 0;
+	case ARG_POLLFDS:
+		return resolve_pollfds(a, env, out, i);
+	case ARG_EPOLL_EVENT_IN:
+		resolve_epoll_event(a, out, i);
+		return 0;
+	case ARG_EPOLL_EVENTS_OUT:
+		out->ptr[i] = out->opt;
 		return 0;
 	case ARG_INT:
 	case ARG_OPTLEN_IN:

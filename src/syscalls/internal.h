@@ -41,6 +41,9 @@ enum arg_kind {
 	ARG_OPTLEN_IN,   /* a number */
 	ARG_OPTVAL_OUT,  /* ..., [int], {onoff=N, linger=N} or NULL */
 	ARG_OPTLEN_OUT,  /* ..., [number] or NULL */
+	ARG_POLLFDS,     /* [{fd=N, events=E, revents=R}, ...] */
+	ARG_EPOLL_EVENT_IN,   /* {events=E, fd=N} or NULL */
+	ARG_EPOLL_EVENTS_OUT, /* ... or {events=E, fd=N} */
 };
 
 enum arg_shape {
@@ -50,7 +53,20 @@ enum arg_shape {
 	SHAPE_INTREF,   /* [42] */
 	SHAPE_BYTES,    /* "text" */
 	SHAPE_LINGER,   /* {onoff=1, linger=0} */
+	SHAPE_POLLFDS,  /* [{fd=4, events=POLLIN, revents=POLLIN}, ...] */
+	SHAPE_EPOLL_EVENT, /* {events=EPOLLIN, fd=4}, or ptr=, u32=, u64= */
 	SHAPE_OTHER,    /* anything else: never accepted */
+};
+
+/* One {fd=N, events=E, revents=R} of poll, or the {events=E, fd=N} of
+ * epoll (whose data is the script's fd number, as the script wrote it). */
+struct ev_spec {
+	int64_t fd;
+	int64_t events;
+	int64_t revents;
+	bool has_revents;
+	uint64_t data; /* epoll */
+	bool data_is_fd;
 };
 
 struct prepared_arg {
@@ -59,6 +75,8 @@ struct prepared_arg {
 	int64_t num;       /* SHAPE_INT, SHAPE_INTREF */
 	int64_t linger[2]; /* SHAPE_LINGER: onoff, linger */
 	unsigned char *bytes; /* SHAPE_BYTES */
+	struct ev_spec *evs;  /* SHAPE_POLLFDS, SHAPE_EPOLL_EVENT */
+	size_t evs_count;
 	size_t len;
 	struct src_loc loc;
 	char *text; /* as the script wrote it */
@@ -106,6 +124,7 @@ struct syscall_def {
 extern const struct syscall_def syscalls_socket_defs[];
 extern const struct syscall_def syscalls_io_defs[];
 extern const struct syscall_def syscalls_sockopt_defs[];
+extern const struct syscall_def syscalls_poll_defs[];
 
 /* Shared by the checks: report a value in an output argument. */
 int syscall_fail_output(const struct prepared_call *pc,

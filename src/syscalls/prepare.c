@@ -12,15 +12,15 @@
 /* Calls of the language (SCRIPT-LANGUAGE.md, 4) we do not run yet: a script
  * using them is valid, so it gets "not supported yet", not "unknown". */
 static const char *const not_yet[] = {
-	"readv", "writev", "sendmsg", "recvmsg", "poll", "epoll_create",
-	"epoll_ctl", "epoll_wait", "pipe", "splice", "sendfile", "open",
-	"ioctl", NULL,
+	"readv", "writev", "sendmsg", "recvmsg", "pipe", "splice",
+	"sendfile", "open", "ioctl", NULL,
 };
 
 static const struct syscall_def *const families[] = {
 	syscalls_socket_defs,
 	syscalls_io_defs,
 	syscalls_sockopt_defs,
+	syscalls_poll_defs,
 };
 
 static const struct syscall_def *find_def(const char *name)
@@ -131,6 +131,72 @@ static int classify_linger(const struct expr *e, struct prepared_arg *a,
 	return 0;
 }
 
+/* One {name=value, ...} of poll or epoll; fields it does not know leave
+ * the argument unclassified (SHAPE_OTHER), to be refused by its call. */
+static int classify_ev(const struct expr *e, struct ev_spec *ev, bool *poll,
+		       bool *epoll, struct diag *d)
+{
+	for (size_t i = 0; i < e->u.items.count; i++) {
+		const struct expr *f = e->u.items.items[i];
+		const char *n;
+		int64_t v;
+
+		if (f->kind != EXPR_FIELD || f->u.field.index ||
+		    !is_constant_form(f->u.field.value))
+			return 1;
+		if (syscall_const_eval(f->u.field.value, &v, d) < 0)
+			return -1;
+		n = f->u.field.name;
+		if (strcmp(n, "events") == 0) {
+			ev->events = v;
+		} else if (strcmp(n, "revents") == 0) {
+			ev->revents = v;
+			ev->has_revents = true;
+			*epoll = false;
+		} else if (strcmp(n, "fd") == 0) {
+			ev->fd = v;
+			ev->data = (uint64_t)v;
+			ev->data_is_fd = true;
+		} else if (strcmp(n, "ptr") == 0 || strcmp(n, "u32") == 0 ||
+			   strcmp(n, "u64") == 0) {
+			ev->data = (uint64_t)v;
+			*poll = false;
+		} else {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* [{fd=4, events=POLLIN, revents=POLLIN}, ...] for poll; {events=EPOLLIN,
+ * fd=4} for epoll. */
+static int classify_events(const struct expr *e, struct prepared_arg *a,
+			   struct diag *d)
+{
+	bool list = e->kind == EXPR_LIST, poll = list, epoll = !list;
+	size_t n = list ? e->u.items.count : 1;
+
+	a->evs = calloc(n, sizeof(*a->evs));
+	if (!a->evs)
+		return diag_set(d, EXIT_INTERNAL, &e->loc, "out of memory");
+	a->evs_count = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct expr *s = list ? e->u.items.items[i] : e;
+		int rc;
+
+		if (s->kind != EXPR_STRUCT)
+			return 0;
+		rc = classify_ev(s, &a->evs[i], &poll, &epoll, d);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
+	if (poll)
+		a->shape = SHAPE_POLLFDS;
+	else if (epoll)
+		a->shape = SHAPE_EPOLL_EVENT;
+	return 0;
+}
+
 /* Decide what an argument is; words are resolved on the way, so a bad
  * symbol is reported at the word even inside [...] or {...}. */
 static int classify(const struct expr *e, struct prepared_arg *a,
@@ -161,7 +227,13 @@ static int classify(const struct expr *e, struct prepared_arg *a,
 		a->bytes[a->len] = '\0';
 		a->shape = SHAPE_BYTES;
 	} else if (e->kind == EXPR_STRUCT) {
-		return classify_linger(e, a, d);
+		if (classify_linger(e, a, d) < 0)
+			return -1;
+		if (a->shape == SHAPE_OTHER)
+			return classify_events(e, a, d);
+	} else if (e->kind == EXPR_LIST && e->u.items.count > 0 &&
+		   e->u.items.items[0]->kind == EXPR_STRUCT) {
+		return classify_events(e, a, d);
 	}
 	return 0;
 }
@@ -173,6 +245,8 @@ static int classify(const struct expr *e, struct prepared_arg *a,
 #define REF SHAPE_BIT(SHAPE_INTREF)
 #define BYT SHAPE_BIT(SHAPE_BYTES)
 #define LIN SHAPE_BIT(SHAPE_LINGER)
+#define PFD SHAPE_BIT(SHAPE_POLLFDS)
+#define EPE SHAPE_BIT(SHAPE_EPOLL_EVENT)
 
 static const struct {
 	unsigned int shapes;
@@ -196,6 +270,9 @@ static const struct {
 	[ARG_OPTVAL_OUT] = {ELL | REF | LIN | NUL,
 			    "..., [int], {onoff=N, linger=N} or NULL"},
 	[ARG_OPTLEN_OUT] = {ELL | REF | NUL, "..., [number] or NULL"},
+	[ARG_POLLFDS] = {PFD, "[{fd=N, events=E, revents=E}, ...]"},
+	[ARG_EPOLL_EVENT_IN] = {EPE | NUL, "{events=E, fd=N} or NULL"},
+	[ARG_EPOLL_EVENTS_OUT] = {EPE | ELL, "... or {events=E, fd=N}"},
 };
 
 #undef ELL
@@ -204,6 +281,8 @@ static const struct {
 #undef REF
 #undef BYT
 #undef LIN
+#undef PFD
+#undef EPE
 
 /* A "..." buffer is ours to allocate, so its size must be sane. */
 static int check_buffer_size(const struct prepared_call *pc, size_t i,
@@ -396,6 +475,7 @@ void syscall_free(struct prepared_call *pc)
 	for (size_t i = 0; i < SYSCALL_ARGS_MAX; i++) {
 		free(pc->arg[i].text);
 		free(pc->arg[i].bytes);
+		free(pc->arg[i].evs);
 	}
 	free(pc->name);
 	free(pc->result_text);

@@ -110,7 +110,8 @@ struct call_outcome {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	socklen_t opt_len;
-	unsigned char opt[SYSCALL_OPT_MAX];
+	/* getsockopt's value; poll's pollfds; epoll's events */
+	unsigned char opt[SYSCALL_OPT_MAX] __attribute__((aligned(8)));
 };
 
 /* Semantic pass, before anything runs: the call is known and supported,
