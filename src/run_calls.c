@@ -45,6 +45,7 @@ static bool never_blocks(const struct prepared_call *pc)
 	static const char *const quick[] = {
 		"socket", "bind", "listen", "setsockopt", "getsockopt",
 		"fcntl", "shutdown", "epoll_create", "epoll_ctl",
+		"ioctl",
 	};
 	const char *name = syscall_name(pc);
 

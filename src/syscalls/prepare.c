@@ -13,7 +13,7 @@
  * using them is valid, so it gets "not supported yet", not "unknown". */
 static const char *const not_yet[] = {
 	"readv", "writev", "sendmsg", "recvmsg", "pipe", "splice",
-	"sendfile", "open", "ioctl", NULL,
+	"sendfile", "open", NULL,
 };
 
 static const struct syscall_def *const families[] = {

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 
 /* setsockopt lengths beyond this are surely typos, and we allocate them. */
 #define OPTLEN_IN_MAX 65536
@@ -170,7 +172,52 @@ static long do_fcntl(const struct prepared_call *pc, struct call_outcome *o)
 	return fcntl((int)o->arg[0], (int)o->arg[1], (int)o->arg[2]);
 }
 
+/* ioctl: the queue sizes a socket reports, into an int. */
+static long do_ioctl(const struct prepared_call *pc, struct call_outcome *o)
+{
+	(void)pc;
+	o->opt_len = sizeof(int);
+	return ioctl((int)o->arg[0], (unsigned long)o->arg[1], o->ptr[2]);
+}
+
+static int prepare_ioctl(struct prepared_call *pc, struct diag *d)
+{
+	const struct prepared_arg *req = &pc->arg[1], *val = &pc->arg[2];
+
+	if (req->num != SIOCINQ && req->num != SIOCOUTQ &&
+	    req->num != SIOCOUTQNSD)
+		return diag_set(d, EXIT_USAGE, &req->loc,
+				"not supported yet: ioctl %s", req->text);
+	if (val->shape != SHAPE_INTREF && val->shape != SHAPE_ELLIPSIS)
+		return diag_set(d, EXIT_USAGE, &val->loc,
+				"ioctl argument 3 must be [int] or ...");
+	return 0;
+}
+
+static int check_ioctl(const struct prepared_call *pc,
+		       const struct call_outcome *out, struct diag *d)
+{
+	const struct prepared_arg *val = &pc->arg[2];
+	char text[32];
+	int v;
+
+	if (val->shape != SHAPE_INTREF)
+		return 0;
+	memcpy(&v, out->opt, sizeof(v));
+	if (v == val->num)
+		return 0;
+	snprintf(text, sizeof(text), "[%d]", v);
+	return syscall_fail_output(pc, out, 2, text, d);
+}
+
 const struct syscall_def syscalls_sockopt_defs[] = {
+	{.name = "ioctl",
+	 .min_args = 3,
+	 .max_args = 3,
+	 .kinds = {ARG_FD, ARG_INT, ARG_OPTVAL_OUT},
+	 .perform = do_ioctl,
+	 .prepare = prepare_ioctl,
+	 .check = check_ioctl},
 	{.name = "setsockopt",
 	 .min_args = 5,
 	 .max_args = 5,
