@@ -261,6 +261,9 @@ static int do_code(struct run *r, const struct tl_event *te,
 		return diag_set(d, EXIT_FAIL, &te->ev->loc,
 				"the code reads fd %d, which the script has "
 				"closed", r->code_fd);
+	if (!r->code && !(r->code = code_log_new(r->in->script->file)))
+		return diag_set(d, EXIT_INTERNAL, &te->ev->loc,
+				"out of memory");
 	if (code_snapshot(r->code, fd, r->code_fd, te->ev, d))
 		return -1;
 	run_log(r, run_now(), "%%{ }%% (fd %d read for the code)",
@@ -454,14 +457,6 @@ static int set_up(struct run *r, struct diag *d)
 	if (!r->env.fds)
 		return diag_set(d, EXIT_INTERNAL, NULL, "out of memory");
 	conn_init(&r->conn, c);
-	for (size_t i = 0; i < r->in->timeline->count; i++)
-		if (r->in->timeline->events[i].kind == TL_CODE) {
-			r->code = code_log_new(r->in->script->file);
-			if (!r->code)
-				return diag_set(d, EXIT_INTERNAL, NULL,
-						"out of memory");
-			break;
-		}
 	return 0;
 }
 

@@ -52,7 +52,7 @@ struct run {
 	cpu_set_t usable; /* the run's CPUs, for set-up and commands */
 	int pinned_cpu;   /* events run on this CPU (the keeper's); -1: any */
 	bool private_tmp; /* /tmp writes stay with the run (scratch.c) */
-	struct code_log *code; /* %{ }% snapshots, run after the last event */
+	struct code_log *code; /* %{ }% snapshots (made at the first), run last */
 	int code_fd; /* script fd of the socket under test (socket, accept) */
 };
 

@@ -46,29 +46,37 @@ static int resolve_buffer(const struct prepared_call *pc, size_t i,
 	return 0;
 }
 
+/* The live fd behind script fd n, met in argument i; -1 (noted in out)
+ * when the script never opened it. Negative fds go through as they are:
+ * scripts test EBADF so, and poll skips them. */
+static int live_fd(int64_t n, const struct syscall_env *env,
+		   struct call_outcome *out, size_t i, int *live)
+{
+	if (n < 0) {
+		*live = (int)n;
+		return 0;
+	}
+	*live = fdmap_live(env->fds, (int)n);
+	if (*live >= 0)
+		return 0;
+	out->unknown_fd = (int)n;
+	out->unknown_fd_arg = (int)i;
+	return -1;
+}
+
 static int resolve_fd(const struct prepared_arg *a,
 		      const struct syscall_env *env, struct call_outcome *out,
 		      size_t i)
 {
 	int live;
 
-	/* Negative fds go through as they are: scripts test EBADF so. */
-	if (a->num < 0) {
-		out->arg[i] = (long)a->num;
-		return 0;
-	}
-	live = fdmap_live(env->fds, (int)a->num);
-	if (live < 0) {
-		out->unknown_fd = (int)a->num;
-		out->unknown_fd_arg = (int)i;
+	if (live_fd(a->num, env, out, i, &live) < 0)
 		return -1;
-	}
 	out->arg[i] = live;
 	return 0;
 }
 
-/* poll's pollfds, with live fds (negative ones as they are: poll skips
- * them). */
+/* poll's pollfds, with live fds. */
 static int resolve_pollfds(const struct prepared_arg *a,
 			   const struct syscall_env *env,
 			   struct call_outcome *out, size_t i)
@@ -76,17 +84,8 @@ static int resolve_pollfds(const struct prepared_arg *a,
 	struct pollfd *p = (struct pollfd *)out->opt;
 
 	for (size_t k = 0; k < a->evs_count; k++) {
-		int live = (int)a->evs[k].fd;
-
-		if (a->evs[k].fd >= 0) {
-			live = fdmap_live(env->fds, (int)a->evs[k].fd);
-			if (live < 0) {
-				out->unknown_fd = (int)a->evs[k].fd;
-				out->unknown_fd_arg = (int)i;
-				return -1;
-			}
-		}
-		p[k].fd = live;
+		if (live_fd(a->evs[k].data, env, out, i, &p[k].fd) < 0)
+			return -1;
 		p[k].events = (short)a->evs[k].events;
 		p[k].revents = 0;
 	}
@@ -110,7 +109,7 @@ static void resolve_epoll_event(const struct prepared_arg *a,
 	if (a->evs[0].data_is_fd)
 		ev.data.fd = (int)a->evs[0].data;
 	else
-		ev.data.u64 = a->evs[0].data;
+		ev.data.u64 = (uint64_t)a->evs[0].data;
 	memcpy(out->opt, &ev, sizeof(ev));
 	out->ptr[i] = out->opt;
 }

@@ -61,12 +61,11 @@ enum arg_shape {
 /* One {fd=N, events=E, revents=R} of poll, or the {events=E, fd=N} of
  * epoll (whose data is the script's fd number, as the script wrote it). */
 struct ev_spec {
-	int64_t fd;
+	int64_t data;    /* fd=N: poll's fd, epoll's data; or ptr=, u32=, u64= */
+	bool data_is_fd; /* it was fd=N */
 	int64_t events;
 	int64_t revents;
 	bool has_revents;
-	uint64_t data; /* epoll */
-	bool data_is_fd;
 };
 
 struct prepared_arg {

@@ -115,7 +115,7 @@ static int check_poll(const struct prepared_call *pc,
 	strbuf_printf(&f, "[");
 	for (size_t k = 0; k < n; k++) {
 		strbuf_printf(&f, "%s{fd=%" PRId64 ", events=", k ? ", " : "",
-			      a->evs[k].fd);
+			      a->evs[k].data);
 		flags_text(&f, (uint16_t)a->evs[k].events, poll_flags);
 		strbuf_printf(&f, ", revents=");
 		flags_text(&f, (uint16_t)p[k].revents, poll_flags);
@@ -150,7 +150,7 @@ static int check_epoll_wait(const struct prepared_call *pc,
 	memcpy(&ev, out->opt, sizeof(ev));
 	if (ev.events == (uint32_t)a->evs[0].events &&
 	    (a->evs[0].data_is_fd ? ev.data.fd == (int)a->evs[0].data
-				  : ev.data.u64 == a->evs[0].data))
+				  : ev.data.u64 == (uint64_t)a->evs[0].data))
 		return 0;
 	strbuf_init(&f, text, sizeof(text));
 	strbuf_printf(&f, "{events=");

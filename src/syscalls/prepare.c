@@ -154,12 +154,11 @@ static int classify_ev(const struct expr *e, struct ev_spec *ev, bool *poll,
 			ev->has_revents = true;
 			*epoll = false;
 		} else if (strcmp(n, "fd") == 0) {
-			ev->fd = v;
-			ev->data = (uint64_t)v;
+			ev->data = v;
 			ev->data_is_fd = true;
 		} else if (strcmp(n, "ptr") == 0 || strcmp(n, "u32") == 0 ||
 			   strcmp(n, "u64") == 0) {
-			ev->data = (uint64_t)v;
+			ev->data = v;
 			*poll = false;
 		} else {
 			return 1;
