@@ -366,6 +366,8 @@ static int run_events(struct run *r, struct diag *d)
 			break;
 		r->t0 = ticks_align(run_now() + 1000000, 250000);
 	}
+	r->env.t0 = r->t0;
+	r->env.tolerance_ns = r->in->config->tolerance_usecs * 1000;
 	if (r->in->config->verbose) {
 		printf("# kernel tick %.3f ms, timers run %.3f ms into it; "
 		       "time 0 is 0.250 ms after that\n",
@@ -556,7 +558,8 @@ int run_script(const struct run_input *in, struct diag *d)
 {
 	struct run r = {
 		.in = in, .ns = {.tun_fd = -1}, .timer_fd = -1, .pinned_cpu = -1,
-		.code_fd = -1};
+		.code_fd = -1,
+		.active_fd = -1};
 	const struct script *s = in->script;
 	struct diag cd = {0};
 	int64_t started = run_now();

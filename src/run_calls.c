@@ -13,12 +13,17 @@
 static void note_connection(struct run *r, const struct prepared_call *pc)
 {
 	const char *name = syscall_name(pc);
+	int fd = syscall_fd_arg(pc);
 
-	/* A send opens a connection only as TCP Fast Open does. */
+	/* A send opens a connection only as TCP Fast Open does, and only
+	 * on a socket that has not opened one yet. */
 	if (!strcmp(name, "connect") ||
 	    ((!strcmp(name, "sendto") || !strcmp(name, "sendmsg")) &&
-	     strstr(syscall_text(pc), "MSG_FASTOPEN")))
+	     strstr(syscall_text(pc), "MSG_FASTOPEN") &&
+	     fd != r->active_fd)) {
 		conn_active_open(&r->conn);
+		r->active_fd = fd;
+	}
 }
 
 /* %{ }% code reads the newest socket that socket() or accept() gave the
@@ -34,6 +39,9 @@ static void note_socket_under_test(struct run *r,
 	    (!strcmp(name, "socket") || !strcmp(name, "accept") ||
 	     !strcmp(name, "accept4")))
 		r->code_fd = fd;
+	/* A new socket under a number the script used before. */
+	if (fd == r->active_fd)
+		r->active_fd = -1;
 }
 
 /* Calls that never sleep in the kernel run inline: handing a call to a

@@ -54,6 +54,7 @@ struct run {
 	bool private_tmp; /* /tmp writes stay with the run (scratch.c) */
 	struct code_log *code; /* %{ }% snapshots (made at the first), run last */
 	int code_fd; /* script fd of the socket under test (socket, accept) */
+	int active_fd; /* script fd of the socket that opened the connection */
 };
 
 int64_t run_now(void);

@@ -44,9 +44,9 @@ void callfmt_actual(struct strbuf *f, const struct prepared_call *pc,
 	fmt_actual_result(f, pc, out);
 }
 
-static void add_expected_actual(const struct prepared_call *pc,
-				const struct call_outcome *out, long index,
-				const char *arg_text, struct diag *d)
+void syscall_add_expected_actual(const struct prepared_call *pc,
+				 const struct call_outcome *out, long index,
+				 const char *arg_text, struct diag *d)
 {
 	char buf[DIAG_TEXT_MAX];
 	struct strbuf f;
@@ -64,7 +64,7 @@ int syscall_fail_output(const struct prepared_call *pc,
 	diag_set(d, EXIT_FAIL, &pc->arg[index].loc,
 		 "%s returned %s in argument %zu, expected %s", pc->name,
 		 actual, index + 1, pc->arg[index].text);
-	add_expected_actual(pc, out, (long)index, actual, d);
+	syscall_add_expected_actual(pc, out, (long)index, actual, d);
 	return -1;
 }
 
@@ -97,7 +97,7 @@ static int check_failure(const struct prepared_call *pc,
 	} else {
 		return 0; /* -1 with no errno named: any errno will do */
 	}
-	add_expected_actual(pc, out, -1, NULL, d);
+	syscall_add_expected_actual(pc, out, -1, NULL, d);
 	return -1;
 }
 
@@ -131,7 +131,7 @@ static int check_result(const struct prepared_call *pc,
 	} else {
 		return 0;
 	}
-	add_expected_actual(pc, out, -1, NULL, d);
+	syscall_add_expected_actual(pc, out, -1, NULL, d);
 	return -1;
 }
 
@@ -182,6 +182,6 @@ int syscall_check(const struct prepared_call *pc,
 	if (pc->def->returns_fd)
 		return map_new_fd(pc, out, env, d);
 	if (pc->def->check)
-		return pc->def->check(pc, out, d);
+		return pc->def->check(pc, out, env, d);
 	return 0;
 }

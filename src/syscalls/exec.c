@@ -165,6 +165,9 @@ static int resolve_arg(const struct prepared_call *pc, size_t i,
 	case ARG_EPOLL_EVENTS_OUT:
 		out->ptr[i] = out->opt;
 		return 0;
+	case ARG_MSGHDR_IN:
+	case ARG_MSGHDR_OUT:
+		return msg_resolve(a, env, out, i);
 	case ARG_INT:
 	case ARG_OPTLEN_IN:
 		return 0;

@@ -136,3 +136,17 @@ size_t syscall_format_call(char *buf, size_t size,
 		strbuf_printf(&f, " %s", spec->errno_name);
 	return f.len;
 }
+
+void callfmt_flags(struct strbuf *f, uint32_t v, const struct flag *t)
+{
+	bool any = false;
+
+	for (; t->name; t++)
+		if (v & t->bit) {
+			strbuf_printf(f, "%s%s", any ? "|" : "", t->name);
+			v &= ~t->bit;
+			any = true;
+		}
+	if (v || !any)
+		strbuf_printf(f, "%s%#" PRIx32, any ? "|" : "", v);
+}

@@ -44,6 +44,9 @@ enum arg_kind {
 	ARG_POLLFDS,     /* [{fd=N, events=E, revents=R}, ...] */
 	ARG_EPOLL_EVENT_IN,   /* {events=E, fd=N} or NULL */
 	ARG_EPOLL_EVENTS_OUT, /* ... or {events=E, fd=N} */
+	ARG_MSGHDR_IN,   /* sendmsg's {msg_name(...)=..., msg_iov(N)=[...], ...} */
+	ARG_MSGHDR_OUT,  /* recvmsg's, whose msg_flags and msg_control are
+			  * what the call should return */
 };
 
 enum arg_shape {
@@ -55,6 +58,7 @@ enum arg_shape {
 	SHAPE_LINGER,   /* {onoff=1, linger=0} */
 	SHAPE_POLLFDS,  /* [{fd=4, events=POLLIN, revents=POLLIN}, ...] */
 	SHAPE_EPOLL_EVENT, /* {events=EPOLLIN, fd=4}, or ptr=, u32=, u64= */
+	SHAPE_MSGHDR,   /* {msg_name(...)=..., msg_iov(1)=[{..., 10}], ...} */
 	SHAPE_OTHER,    /* anything else: never accepted */
 };
 
@@ -68,6 +72,43 @@ struct ev_spec {
 	bool has_revents;
 };
 
+/* One {cmsg_level=L, cmsg_type=T, cmsg_data=D} of msg_control. */
+enum cmsg_data_kind {
+	CMSG_DATA_INT, /* cmsg_data=9000 */
+	CMSG_DATA_EE,  /* {ee_errno=E, ee_origin=O, ..., ee_data=D} */
+	CMSG_DATA_TS,  /* {scm_sec=S, scm_nsec=N}: script time, ts[0] */
+};
+
+#define CMSG_EE_FIELDS 6 /* errno, origin, type, code, info, data */
+
+struct cmsg_spec {
+	int level, type;
+	enum cmsg_data_kind kind;
+	int64_t value;               /* CMSG_DATA_INT */
+	int64_t ee[CMSG_EE_FIELDS];  /* CMSG_DATA_EE */
+	int64_t ts_ns;               /* CMSG_DATA_TS; 0: not checked */
+	size_t data_len;             /* the bytes the kernel puts there */
+	struct src_loc loc;
+	struct src_loc field_loc[CMSG_EE_FIELDS]; /* CMSG_DATA_EE */
+	struct src_loc data_loc;
+};
+
+/* A msghdr literal: what sendmsg passes, or what recvmsg should return. */
+struct msg_spec {
+	bool has_name; /* msg_name(...)=...: the tool's address, or room */
+	size_t iov_count;
+	int64_t *iov_len;
+	size_t data_len;      /* all iovecs */
+	int64_t flags;        /* msg_flags */
+	bool has_flags;
+	struct src_loc flags_loc;
+	bool has_control;     /* msg_control=[...] */
+	struct src_loc control_loc;
+	struct cmsg_spec *cmsgs;
+	size_t cmsg_count;
+	size_t control_len;   /* the sum of their CMSG_SPACE */
+};
+
 struct prepared_arg {
 	enum arg_kind kind;
 	enum arg_shape shape;
@@ -75,6 +116,7 @@ struct prepared_arg {
 	int64_t linger[2]; /* SHAPE_LINGER: onoff, linger */
 	unsigned char *bytes; /* SHAPE_BYTES */
 	struct ev_spec *evs;  /* SHAPE_POLLFDS, SHAPE_EPOLL_EVENT */
+	struct msg_spec *msg; /* SHAPE_MSGHDR */
 	size_t evs_count;
 	size_t len;
 	struct src_loc loc;
@@ -116,7 +158,8 @@ struct syscall_def {
 	int (*prepare)(struct prepared_call *pc, struct diag *d);
 	/* Optional: compare output arguments after a successful call. */
 	int (*check)(const struct prepared_call *pc,
-		     const struct call_outcome *out, struct diag *d);
+		     const struct call_outcome *out,
+		     const struct syscall_env *env, struct diag *d);
 };
 
 /* The handler tables, one per family, each ended by a NULL name. */
@@ -124,6 +167,30 @@ extern const struct syscall_def syscalls_socket_defs[];
 extern const struct syscall_def syscalls_io_defs[];
 extern const struct syscall_def syscalls_sockopt_defs[];
 extern const struct syscall_def syscalls_poll_defs[];
+extern const struct syscall_def syscalls_msg_defs[];
+
+/* msg.c: a msghdr literal into a->msg (shape SHAPE_MSGHDR), or left
+ * SHAPE_OTHER when e is no msghdr; -1 with d set for a bad one. */
+int msg_classify(const struct expr *e, struct prepared_arg *a,
+		 struct diag *d);
+void msg_spec_free(struct msg_spec *m);
+/* The live msghdr in one block at out->buf (freed by release). */
+int msg_resolve(const struct prepared_arg *a, const struct syscall_env *env,
+		struct call_outcome *out, size_t i);
+
+/* The names of a flag word's bits: POLLIN|POLLOUT; bits without a name
+ * in hex; 0 for none. */
+struct flag {
+	uint32_t bit;
+	const char *name;
+};
+void callfmt_flags(struct strbuf *f, uint32_t v, const struct flag *t);
+
+/* The expected call, and the actual one with argument index replaced by
+ * arg_text (index < 0: none), as d's expected and actual lines. */
+void syscall_add_expected_actual(const struct prepared_call *pc,
+				 const struct call_outcome *out, long index,
+				 const char *arg_text, struct diag *d);
 
 /* Shared by the checks: report a value in an output argument. */
 int syscall_fail_output(const struct prepared_call *pc,
@@ -136,6 +203,7 @@ void callfmt_actual(struct strbuf *f, const struct prepared_call *pc,
 		     const char *arg_text);
 
 /* Constant expressions: numbers, symbols, A|B, htons(N). */
+bool syscall_is_const(const struct expr *e);
 int syscall_const_eval(const struct expr *e, int64_t *value, struct diag *d);
 
 #endif

@@ -11,11 +11,6 @@
 #define POLLFDS_MAX (SYSCALL_OPT_MAX / sizeof(struct pollfd))
 #define EPOLL_EVENTS_MAX (SYSCALL_OPT_MAX / sizeof(struct epoll_event))
 
-struct flag {
-	uint32_t bit;
-	const char *name;
-};
-
 static const struct flag poll_flags[] = {
 	{POLLIN, "POLLIN"},	  {POLLPRI, "POLLPRI"},
 	{POLLOUT, "POLLOUT"},	  {POLLERR, "POLLERR"},
@@ -34,21 +29,6 @@ static const struct flag epoll_flags[] = {
 	{EPOLLWRBAND, "EPOLLWRBAND"}, {EPOLLMSG, "EPOLLMSG"},
 	{EPOLLRDHUP, "EPOLLRDHUP"},   {0, NULL},
 };
-
-/* POLLIN|POLLOUT; bits without a name in hex; 0 for none. */
-static void flags_text(struct strbuf *f, uint32_t v, const struct flag *t)
-{
-	bool any = false;
-
-	for (; t->name; t++)
-		if (v & t->bit) {
-			strbuf_printf(f, "%s%s", any ? "|" : "", t->name);
-			v &= ~t->bit;
-			any = true;
-		}
-	if (v || !any)
-		strbuf_printf(f, "%s%#" PRIx32, any ? "|" : "", v);
-}
 
 static long do_poll(const struct prepared_call *pc, struct call_outcome *o)
 {
@@ -96,7 +76,8 @@ static int prepare_poll(struct prepared_call *pc, struct diag *d)
 
 /* revents as the kernel set them, the whole list in script syntax. */
 static int check_poll(const struct prepared_call *pc,
-		      const struct call_outcome *out, struct diag *d)
+		      const struct call_outcome *out,
+		      const struct syscall_env *env, struct diag *d)
 {
 	const struct prepared_arg *a = &pc->arg[0];
 	const struct pollfd *p = (const struct pollfd *)out->opt;
@@ -105,6 +86,7 @@ static int check_poll(const struct prepared_call *pc,
 	struct strbuf f;
 	bool same = true;
 
+	(void)env;
 	for (size_t k = 0; k < n; k++)
 		if (a->evs[k].has_revents &&
 		    (uint16_t)p[k].revents != (uint16_t)a->evs[k].revents)
@@ -116,9 +98,9 @@ static int check_poll(const struct prepared_call *pc,
 	for (size_t k = 0; k < n; k++) {
 		strbuf_printf(&f, "%s{fd=%" PRId64 ", events=", k ? ", " : "",
 			      a->evs[k].data);
-		flags_text(&f, (uint16_t)a->evs[k].events, poll_flags);
+		callfmt_flags(&f, (uint16_t)a->evs[k].events, poll_flags);
 		strbuf_printf(&f, ", revents=");
-		flags_text(&f, (uint16_t)p[k].revents, poll_flags);
+		callfmt_flags(&f, (uint16_t)p[k].revents, poll_flags);
 		strbuf_printf(&f, "}");
 	}
 	strbuf_printf(&f, "]");
@@ -138,13 +120,15 @@ static int prepare_epoll_wait(struct prepared_call *pc, struct diag *d)
 
 /* The first event returned against the one the script wrote. */
 static int check_epoll_wait(const struct prepared_call *pc,
-			    const struct call_outcome *out, struct diag *d)
+			    const struct call_outcome *out,
+			    const struct syscall_env *env, struct diag *d)
 {
 	const struct prepared_arg *a = &pc->arg[1];
 	struct epoll_event ev;
 	char text[256];
 	struct strbuf f;
 
+	(void)env;
 	if (a->shape != SHAPE_EPOLL_EVENT || out->ret < 1)
 		return 0;
 	memcpy(&ev, out->opt, sizeof(ev));
@@ -154,7 +138,7 @@ static int check_epoll_wait(const struct prepared_call *pc,
 		return 0;
 	strbuf_init(&f, text, sizeof(text));
 	strbuf_printf(&f, "{events=");
-	flags_text(&f, ev.events, epoll_flags);
+	callfmt_flags(&f, ev.events, epoll_flags);
 	if (a->evs[0].data_is_fd)
 		strbuf_printf(&f, ", fd=%d}", ev.data.fd);
 	else

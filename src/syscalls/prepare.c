@@ -12,7 +12,7 @@
 /* Calls of the language (SCRIPT-LANGUAGE.md, 4) we do not run yet: a script
  * using them is valid, so it gets "not supported yet", not "unknown". */
 static const char *const not_yet[] = {
-	"readv", "writev", "sendmsg", "recvmsg", "pipe", "splice",
+	"readv", "writev", "pipe", "splice",
 	"sendfile", "open", NULL,
 };
 
@@ -21,6 +21,7 @@ static const struct syscall_def *const families[] = {
 	syscalls_io_defs,
 	syscalls_sockopt_defs,
 	syscalls_poll_defs,
+	syscalls_msg_defs,
 };
 
 static const struct syscall_def *find_def(const char *name)
@@ -91,7 +92,7 @@ int syscall_const_eval(const struct expr *e, int64_t *value, struct diag *d)
 	}
 }
 
-static bool is_constant_form(const struct expr *e)
+bool syscall_is_const(const struct expr *e)
 {
 	return e->kind == EXPR_INT || e->kind == EXPR_BINARY ||
 	       e->kind == EXPR_CALL ||
@@ -120,7 +121,7 @@ static int classify_linger(const struct expr *e, struct prepared_arg *a,
 		else
 			return 0;
 		v = f->u.field.value;
-		if (seen[which] || !is_constant_form(v))
+		if (seen[which] || !syscall_is_const(v))
 			return 0;
 		if (syscall_const_eval(v, &a->linger[which], d) < 0)
 			return -1;
@@ -142,7 +143,7 @@ static int classify_ev(const struct expr *e, struct ev_spec *ev, bool *poll,
 		int64_t v;
 
 		if (f->kind != EXPR_FIELD || f->u.field.index ||
-		    !is_constant_form(f->u.field.value))
+		    !syscall_is_const(f->u.field.value))
 			return 1;
 		if (syscall_const_eval(f->u.field.value, &v, d) < 0)
 			return -1;
@@ -206,12 +207,12 @@ static int classify(const struct expr *e, struct prepared_arg *a,
 		a->shape = SHAPE_ELLIPSIS;
 	} else if (e->kind == EXPR_WORD && strcmp(e->u.text, "NULL") == 0) {
 		a->shape = SHAPE_NULL;
-	} else if (is_constant_form(e)) {
+	} else if (syscall_is_const(e)) {
 		if (syscall_const_eval(e, &a->num, d) < 0)
 			return -1;
 		a->shape = SHAPE_INT;
 	} else if (e->kind == EXPR_LIST && e->u.items.count == 1 &&
-		   is_constant_form(e->u.items.items[0])) {
+		   syscall_is_const(e->u.items.items[0])) {
 		if (syscall_const_eval(e->u.items.items[0], &a->num, d) < 0)
 			return -1;
 		a->shape = SHAPE_INTREF;
@@ -226,6 +227,10 @@ static int classify(const struct expr *e, struct prepared_arg *a,
 		a->bytes[a->len] = '\0';
 		a->shape = SHAPE_BYTES;
 	} else if (e->kind == EXPR_STRUCT) {
+		if (msg_classify(e, a, d) < 0)
+			return -1;
+		if (a->shape == SHAPE_MSGHDR)
+			return 0;
 		if (classify_linger(e, a, d) < 0)
 			return -1;
 		if (a->shape == SHAPE_OTHER)
@@ -246,6 +251,7 @@ static int classify(const struct expr *e, struct prepared_arg *a,
 #define LIN SHAPE_BIT(SHAPE_LINGER)
 #define PFD SHAPE_BIT(SHAPE_POLLFDS)
 #define EPE SHAPE_BIT(SHAPE_EPOLL_EVENT)
+#define MSG SHAPE_BIT(SHAPE_MSGHDR)
 
 static const struct {
 	unsigned int shapes;
@@ -272,6 +278,10 @@ static const struct {
 	[ARG_POLLFDS] = {PFD, "[{fd=N, events=E, revents=E}, ...]"},
 	[ARG_EPOLL_EVENT_IN] = {EPE | NUL, "{events=E, fd=N} or NULL"},
 	[ARG_EPOLL_EVENTS_OUT] = {EPE | ELL, "... or {events=E, fd=N}"},
+	[ARG_MSGHDR_IN] = {MSG, "{msg_name(...)=..., msg_iov(N)=[...], "
+				"msg_flags=F}"},
+	[ARG_MSGHDR_OUT] = {MSG, "{msg_name(...)=..., msg_iov(N)=[...], "
+				 "msg_flags=F, msg_control=[...]}"},
 };
 
 #undef ELL
@@ -282,6 +292,7 @@ static const struct {
 #undef LIN
 #undef PFD
 #undef EPE
+#undef MSG
 
 /* A "..." buffer is ours to allocate, so its size must be sane. */
 static int check_buffer_size(const struct prepared_call *pc, size_t i,
@@ -368,7 +379,7 @@ static int prepare_result(struct prepared_call *pc,
 		return diag_set(d, EXIT_INTERNAL, &spec->name_loc,
 				"out of memory");
 	if (!pc->result_any) {
-		if (!is_constant_form(r))
+		if (!syscall_is_const(r))
 			return diag_set(d, EXIT_USAGE, &r->loc,
 					"the result must be ..., a number or "
 					"a symbol");
@@ -475,6 +486,7 @@ void syscall_free(struct prepared_call *pc)
 		free(pc->arg[i].text);
 		free(pc->arg[i].bytes);
 		free(pc->arg[i].evs);
+		msg_spec_free(pc->arg[i].msg);
 	}
 	free(pc->name);
 	free(pc->result_text);
@@ -499,4 +511,11 @@ int syscall_script_fd(const struct prepared_call *pc)
 	if (!pc->def->returns_fd || pc->result_any || pc->result < 0)
 		return -1;
 	return (int)pc->result;
+}
+
+int syscall_fd_arg(const struct prepared_call *pc)
+{
+	if (pc->argc == 0 || pc->arg[0].kind != ARG_FD)
+		return -1;
+	return (int)pc->arg[0].num;
 }

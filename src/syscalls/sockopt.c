@@ -136,11 +136,13 @@ static int check_optval(const struct prepared_call *pc,
 }
 
 static int check_getsockopt(const struct prepared_call *pc,
-			    const struct call_outcome *out, struct diag *d)
+			    const struct call_outcome *out,
+			    const struct syscall_env *env, struct diag *d)
 {
 	const struct prepared_arg *len = &pc->arg[4];
 	char text[32];
 
+	(void)env;
 	if (check_optval(pc, out, d) < 0)
 		return -1;
 	if (len->shape != SHAPE_INTREF || out->opt_len == len->num)
@@ -195,12 +197,14 @@ static int prepare_ioctl(struct prepared_call *pc, struct diag *d)
 }
 
 static int check_ioctl(const struct prepared_call *pc,
-		       const struct call_outcome *out, struct diag *d)
+		       const struct call_outcome *out,
+		       const struct syscall_env *env, struct diag *d)
 {
 	const struct prepared_arg *val = &pc->arg[2];
 	char text[32];
 	int v;
 
+	(void)env;
 	if (val->shape != SHAPE_INTREF)
 		return 0;
 	memcpy(&v, out->opt, sizeof(v));

@@ -81,6 +81,10 @@ struct syscall_env {
 	struct sockaddr_storage remote;
 	socklen_t remote_len;
 	struct fdmap *fds;
+	/* Script time 0 (CLOCK_MONOTONIC ns) and the timing tolerance, for
+	 * the kernel's timestamps recvmsg returns. */
+	int64_t t0;
+	int64_t tolerance_ns;
 };
 
 /* --- the three steps ------------------------------------------------------ */
@@ -110,6 +114,7 @@ struct call_outcome {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	socklen_t opt_len;
+	int msg_flags; /* recvmsg's msg_flags; its msg_control is in opt */
 	/* getsockopt's value; poll's pollfds; epoll's events */
 	unsigned char opt[SYSCALL_OPT_MAX] __attribute__((aligned(8)));
 };
@@ -142,6 +147,8 @@ const char *syscall_text(const struct prepared_call *pc);
 /* The fd number the script gives the call's new fd ("socket(...) = 3"),
  * or -1 for a call that makes none or whose result is not checked. */
 int syscall_script_fd(const struct prepared_call *pc);
+/* The script fd the call works on (its first argument), or -1. */
+int syscall_fd_arg(const struct prepared_call *pc);
 
 /* Run the call now, on this thread: resolve + perform + release. */
 void syscall_exec(const struct prepared_call *pc,
