@@ -165,6 +165,23 @@ static int resolve_arg(const struct prepared_call *pc, size_t i,
 	case ARG_EPOLL_EVENTS_OUT:
 		out->ptr[i] = out->opt;
 		return 0;
+	case ARG_PIPEFDS:
+		out->ptr[i] = out->opt;
+		return 0;
+	case ARG_PATH:
+		out->ptr[i] = a->bytes;
+		return 0;
+	case ARG_OFFSET:
+		if (a->shape == SHAPE_NULL) {
+			out->ptr[i] = NULL;
+		} else {
+			/* splice has two: each its own 8 bytes of opt */
+			int64_t *off = (int64_t *)out->opt + i;
+
+			*off = a->num;
+			out->ptr[i] = off;
+		}
+		return 0;
 	case ARG_MSGHDR_IN:
 	case ARG_MSGHDR_OUT:
 		return msg_resolve(a, env, out, i);

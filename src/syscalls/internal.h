@@ -44,6 +44,9 @@ enum arg_kind {
 	ARG_POLLFDS,     /* [{fd=N, events=E, revents=R}, ...] */
 	ARG_EPOLL_EVENT_IN,   /* {events=E, fd=N} or NULL */
 	ARG_EPOLL_EVENTS_OUT, /* ... or {events=E, fd=N} */
+	ARG_PIPEFDS,     /* pipe's [5, 6]: the script's numbers for the fds */
+	ARG_PATH,        /* open's "path" */
+	ARG_OFFSET,      /* splice, sendfile: [N] (in and out) or NULL */
 	ARG_MSGHDR_IN,   /* sendmsg's {msg_name(...)=..., msg_iov(N)=[...], ...} */
 	ARG_MSGHDR_OUT,  /* recvmsg's, whose msg_flags and msg_control are
 			  * what the call should return */
@@ -58,6 +61,7 @@ enum arg_shape {
 	SHAPE_LINGER,   /* {onoff=1, linger=0} */
 	SHAPE_POLLFDS,  /* [{fd=4, events=POLLIN, revents=POLLIN}, ...] */
 	SHAPE_EPOLL_EVENT, /* {events=EPOLLIN, fd=4}, or ptr=, u32=, u64= */
+	SHAPE_INTPAIR,  /* [5, 6] */
 	SHAPE_MSGHDR,   /* {msg_name(...)=..., msg_iov(1)=[{..., 10}], ...} */
 	SHAPE_OTHER,    /* anything else: never accepted */
 };
@@ -114,6 +118,7 @@ struct prepared_arg {
 	enum arg_shape shape;
 	int64_t num;       /* SHAPE_INT, SHAPE_INTREF */
 	int64_t linger[2]; /* SHAPE_LINGER: onoff, linger */
+	int64_t pair[2];   /* SHAPE_INTPAIR */
 	unsigned char *bytes; /* SHAPE_BYTES */
 	struct ev_spec *evs;  /* SHAPE_POLLFDS, SHAPE_EPOLL_EVENT */
 	struct msg_spec *msg; /* SHAPE_MSGHDR */
@@ -168,6 +173,7 @@ extern const struct syscall_def syscalls_io_defs[];
 extern const struct syscall_def syscalls_sockopt_defs[];
 extern const struct syscall_def syscalls_poll_defs[];
 extern const struct syscall_def syscalls_msg_defs[];
+extern const struct syscall_def syscalls_file_defs[];
 
 /* msg.c: a msghdr literal into a->msg (shape SHAPE_MSGHDR), or left
  * SHAPE_OTHER when e is no msghdr; -1 with d set for a bad one. */

@@ -12,8 +12,7 @@
 /* Calls of the language (SCRIPT-LANGUAGE.md, 4) we do not run yet: a script
  * using them is valid, so it gets "not supported yet", not "unknown". */
 static const char *const not_yet[] = {
-	"readv", "writev", "pipe", "splice",
-	"sendfile", "open", NULL,
+	"readv", "writev", NULL,
 };
 
 static const struct syscall_def *const families[] = {
@@ -22,6 +21,7 @@ static const struct syscall_def *const families[] = {
 	syscalls_sockopt_defs,
 	syscalls_poll_defs,
 	syscalls_msg_defs,
+	syscalls_file_defs,
 };
 
 static const struct syscall_def *find_def(const char *name)
@@ -216,6 +216,13 @@ static int classify(const struct expr *e, struct prepared_arg *a,
 		if (syscall_const_eval(e->u.items.items[0], &a->num, d) < 0)
 			return -1;
 		a->shape = SHAPE_INTREF;
+	} else if (e->kind == EXPR_LIST && e->u.items.count == 2 &&
+		   syscall_is_const(e->u.items.items[0]) &&
+		   syscall_is_const(e->u.items.items[1])) {
+		if (syscall_const_eval(e->u.items.items[0], &a->pair[0], d) ||
+		    syscall_const_eval(e->u.items.items[1], &a->pair[1], d))
+			return -1;
+		a->shape = SHAPE_INTPAIR;
 	} else if (e->kind == EXPR_STRING) {
 		/* len counts the bytes: "\x00" is a byte, not the end. */
 		a->len = e->len ? e->len : strlen(e->u.text);
@@ -252,6 +259,7 @@ static int classify(const struct expr *e, struct prepared_arg *a,
 #define PFD SHAPE_BIT(SHAPE_POLLFDS)
 #define EPE SHAPE_BIT(SHAPE_EPOLL_EVENT)
 #define MSG SHAPE_BIT(SHAPE_MSGHDR)
+#define TWO SHAPE_BIT(SHAPE_INTPAIR)
 
 static const struct {
 	unsigned int shapes;
@@ -278,6 +286,9 @@ static const struct {
 	[ARG_POLLFDS] = {PFD, "[{fd=N, events=E, revents=E}, ...]"},
 	[ARG_EPOLL_EVENT_IN] = {EPE | NUL, "{events=E, fd=N} or NULL"},
 	[ARG_EPOLL_EVENTS_OUT] = {EPE | ELL, "... or {events=E, fd=N}"},
+	[ARG_PIPEFDS] = {TWO, "[fd, fd]"},
+	[ARG_PATH] = {BYT, "a \"path\""},
+	[ARG_OFFSET] = {REF | NUL, "[offset] or NULL"},
 	[ARG_MSGHDR_IN] = {MSG, "{msg_name(...)=..., msg_iov(N)=[...], "
 				"msg_flags=F}"},
 	[ARG_MSGHDR_OUT] = {MSG, "{msg_name(...)=..., msg_iov(N)=[...], "
@@ -293,6 +304,7 @@ static const struct {
 #undef PFD
 #undef EPE
 #undef MSG
+#undef TWO
 
 /* A "..." buffer is ours to allocate, so its size must be sane. */
 static int check_buffer_size(const struct prepared_call *pc, size_t i,
