@@ -145,6 +145,47 @@ int conn_build_inbound(struct conn *c, const struct packet_spec *spec,
 	return 0;
 }
 
+/* An ICMP error from a router on the way, about a segment the stack
+ * sent: it quotes that segment's IP header and first 8 TCP bytes (ports
+ * and sequence number, all RFC 792 promises), the sequence number being
+ * the stack's, [seq:end(len)] in the script (0 when none is written). */
+int conn_build_icmp(struct conn *c, const struct packet_spec *spec,
+		    const struct src_loc *loc, uint8_t *buf, size_t cap,
+		    size_t *len, struct diag *d)
+{
+	const struct icmp_spec *ic = &spec->u.icmp;
+	const struct tcp_spec *q = ic->quoted ? &ic->quoted->u.tcp : NULL;
+	int af = c->config->wire_family;
+	struct packet p, inner;
+	char err[128];
+
+	if (!c->local_port_known)
+		return diag_set(d, EXIT_USAGE, loc,
+				"the stack's port is not known yet: no SYN "
+				"from it was seen");
+	packet_init(&p, af, af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	wire_addrs(c, &p.dst, &p.src);
+	if (icmp_lookup(af, ic->type, ic->code, &p.u.icmp.type,
+			&p.u.icmp.code, err, sizeof(err)))
+		return diag_set(d, EXIT_USAGE, loc, "%s", err);
+	p.u.icmp.mtu = ic->has_mtu ? ic->mtu : 0;
+	packet_init(&inner, af, IPPROTO_TCP);
+	wire_addrs(c, &inner.src, &inner.dst);
+	inner.u.tcp.sport = c->local_port;
+	inner.u.tcp.dport = c->remote_port;
+	inner.u.tcp.seq = q ? q->seq_start : 0;
+	if (seqmap_has_isn(&c->map))
+		inner.u.tcp.seq = seqmap_stack_to_live(&c->map, inner.u.tcp.seq,
+						       false);
+	inner.u.tcp.flags = TCPF_ACK;
+	inner.u.tcp.payload_len = q ? q->payload_len : 0;
+	if (packet_icmp_quote(&p, &inner, 8, err, sizeof(err)) ||
+	    packet_encode(&p, buf, cap, len, err, sizeof(err)))
+		return diag_set(d, EXIT_USAGE, loc, "cannot build ICMP: %s",
+				err);
+	return 0;
+}
+
 bool conn_owns(const struct conn *c, const struct packet *p)
 {
 	union packet_addr local, remote;

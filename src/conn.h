@@ -41,6 +41,11 @@ void conn_active_open(struct conn *c);
 int conn_build_inbound(struct conn *c, const struct packet_spec *spec,
 		       const struct src_loc *loc, uint8_t *buf, size_t cap,
 		       size_t *len, struct diag *d);
+/* The ICMP error of an inbound "< icmp ..." line, quoting the stack's
+ * segment [seq:end(len)]. */
+int conn_build_icmp(struct conn *c, const struct packet_spec *spec,
+		    const struct src_loc *loc, uint8_t *buf, size_t cap,
+		    size_t *len, struct diag *d);
 
 /* Does a decoded outbound datagram belong to the script's connection? */
 bool conn_owns(const struct conn *c, const struct packet *p);

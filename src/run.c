@@ -202,12 +202,17 @@ int run_wait_until(struct run *r, int64_t abs_ns, struct diag *d)
 static int do_inbound(struct run *r, const struct tl_event *te,
 		      const struct slot *s, struct diag *d)
 {
+	const struct packet_spec *spec = &te->ev->u.packet;
 	uint8_t buf[PACKET_BYTES_MAX];
 	size_t len;
 	int64_t now;
+	int rc = spec->proto == PROTO_ICMP
+		     ? conn_build_icmp(&r->conn, spec, &te->ev->loc, buf,
+				       sizeof(buf), &len, d)
+		     : conn_build_inbound(&r->conn, spec, &te->ev->loc, buf,
+					  sizeof(buf), &len, d);
 
-	if (conn_build_inbound(&r->conn, &te->ev->u.packet, &te->ev->loc, buf,
-			       sizeof(buf), &len, d))
+	if (rc)
 		return -1;
 	if (run_wait_until(r, s->start, d))
 		return -1;

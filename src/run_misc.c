@@ -35,6 +35,13 @@ void run_log_packet(const struct run *r, int64_t when, const struct event *ev)
 
 	if (!r->in->config->verbose)
 		return;
+	if (ev->u.packet.proto == PROTO_ICMP) {
+		const struct icmp_spec *ic = &ev->u.packet.u.icmp;
+
+		run_log(r, when, "< icmp %s%s%s", ic->type, ic->code ? " " : "",
+			ic->code ? ic->code : "");
+		return;
+	}
 	verify_format_expected(&ev->u.packet, text, sizeof(text));
 	run_log(r, when, "%s", text);
 }

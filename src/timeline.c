@@ -4,7 +4,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "packet/packet.h"
 #include "syscalls/syscalls.h"
 
 static int check_tcp_spec(const struct packet_spec *p, struct diag *d)
@@ -41,8 +43,47 @@ static int check_tcp_spec(const struct packet_spec *p, struct diag *d)
 	return 0;
 }
 
+/* An ICMP error the tool sends about the stack's segment: its type and
+ * code are the IP version's (packetdrill's names; "frag_needed" is
+ * ICMPv4's, "packet_too_big" ICMPv6's), its MTU fits the message. */
+static int check_icmp(const struct packet_spec *p, const struct config *c,
+		      struct diag *d)
+{
+	const struct icmp_spec *ic = &p->u.icmp;
+	uint8_t type, code;
+	char err[128];
+	bool v4 = c->wire_family == AF_INET;
+
+	if (p->dir != DIR_INBOUND)
+		return diag_set(d, EXIT_USAGE, &ic->type_loc,
+				"not supported yet: outbound icmp packets");
+	if (icmp_lookup(c->wire_family, ic->type, ic->code, &type, &code, err,
+			sizeof(err)))
+		return diag_set(d, EXIT_USAGE,
+				ic->code && icmp_lookup(c->wire_family,
+							ic->type, NULL, &type,
+							&code, NULL, 0) == 0
+				    ? &ic->code_loc
+				    : &ic->type_loc,
+				"%s", err);
+	if (ic->has_mtu &&
+	    !(v4 ? type == 3 && code == 4 : type == 2 && code == 0))
+		return diag_set(d, EXIT_USAGE, &ic->mtu_loc,
+				"an MTU goes only with %s",
+				v4 ? "unreachable frag_needed"
+				   : "packet_too_big");
+	if (ic->has_mtu && v4 && ic->mtu > 0xffff)
+		return diag_set(d, EXIT_USAGE, &ic->mtu_loc,
+				"ICMPv4's MTU %u does not fit 16 bits",
+				ic->mtu);
+	if (ic->quoted && ic->quoted->proto != PROTO_TCP)
+		return diag_set(d, EXIT_USAGE, &ic->type_loc,
+				"not supported yet: icmp quoting udp");
+	return 0;
+}
+
 static int check_packet(const struct event *ev, struct tl_event *te,
-			struct diag *d)
+			const struct config *c, struct diag *d)
 {
 	const struct packet_spec *p = &ev->u.packet;
 	const struct ip_spec *ip = &p->ip;
@@ -50,9 +91,8 @@ static int check_packet(const struct event *ev, struct tl_event *te,
 	if (p->proto == PROTO_UDP)
 		return diag_set(d, EXIT_USAGE, &ev->loc,
 				"not supported yet: udp packets");
-	if (p->proto == PROTO_ICMP)
-		return diag_set(d, EXIT_USAGE, &p->u.icmp.type_loc,
-				"not supported yet: icmp packets");
+	if (p->proto == PROTO_ICMP && check_icmp(p, c, d))
+		return -1;
 	if (ip->ecn != ECN_UNSPECIFIED || ip->has_tos || ip->has_flowlabel ||
 	    ip->has_ttl)
 		return diag_set(d, EXIT_USAGE, &p->ip_loc,
@@ -63,7 +103,7 @@ static int check_packet(const struct event *ev, struct tl_event *te,
 				"a time window or '*' only fits outbound "
 				"packets");
 	te->kind = p->dir == DIR_INBOUND ? TL_INBOUND : TL_OUTBOUND;
-	return check_tcp_spec(p, d);
+	return p->proto == PROTO_ICMP ? 0 : check_tcp_spec(p, d);
 }
 
 /* tcp_state(fd) = NAME, or tcp_state() = NAME for the script's
@@ -196,7 +236,7 @@ static int build_event(const struct event *ev, struct tl_event *te,
 		return -1;
 	switch (ev->kind) {
 	case EVENT_PACKET:
-		return check_packet(ev, te, d);
+		return check_packet(ev, te, c, d);
 	case EVENT_SYSCALL:
 		return check_syscall(ev, te, c, d);
 	case EVENT_COMMAND:
