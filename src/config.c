@@ -178,6 +178,31 @@ static int set_strict_segments(struct config *c, const char *value,
 	return 0;
 }
 
+static int set_tcp_ts_tick_usecs(struct config *c, const char *value,
+				 const char *name, const struct src_loc *loc,
+				 struct diag *d)
+{
+	long v;
+
+	if (parse_long(value, 0, 1000000, &v))
+		return bad_value(name, value, loc, d,
+				 "expected microseconds per tick, 0-1000000");
+	c->tcp_ts_tick_usecs = (int)v;
+	return 0;
+}
+
+/* Inbound TS ecr values are always mapped by the offset between the first
+ * outbound TS val the script wrote and the live one: what this flag asks
+ * packetdrill for (without it, packetdrill maps only ecr values equal to
+ * a TS val the stack sent). */
+static int set_tcp_ts_ecr_scaled(struct config *c, const char *value,
+				 const char *name, const struct src_loc *loc,
+				 struct diag *d)
+{
+	c->tcp_ts_ecr_scaled = true;
+	return 0;
+}
+
 static int set_verbose(struct config *c, const char *value, const char *name,
 		       const struct src_loc *loc, struct diag *d)
 {
@@ -215,9 +240,9 @@ static const struct opt_desc options[] = {
 	{"verbose", OPT_FLAG, set_verbose},
 	{"stats", OPT_FLAG, set_stats},
 	{"realtime", OPT_FLAG, set_realtime},
+	{"tcp_ts_tick_usecs", OPT_VALUE, set_tcp_ts_tick_usecs},
+	{"tcp_ts_ecr_scaled", OPT_FLAG, set_tcp_ts_ecr_scaled},
 	/* packetdrill options the corpus uses that later issues run. */
-	{"tcp_ts_tick_usecs", OPT_LATER, NULL},
-	{"tcp_ts_ecr_scaled", OPT_LATER, NULL},
 	{"mss", OPT_LATER, NULL},
 	{"init_scripts", OPT_LATER, NULL},
 	{"send_omit_free", OPT_LATER, NULL},

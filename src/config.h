@@ -31,6 +31,8 @@ struct config {
 	double tolerance_percent;
 	int mtu;
 	bool strict_segments;
+	int tcp_ts_tick_usecs;  /* check outbound TS val: us a tick; 0: no */
+	bool tcp_ts_ecr_scaled; /* accepted: inbound ecr is always scaled */
 	int verbose;
 	bool stats;    /* print the run's scheduling error and cost */
 	bool realtime; /* SCHED_FIFO for the run, where permitted */

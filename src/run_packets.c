@@ -1,6 +1,7 @@
 /* Outbound segments: take what the stack sent from the capture, in order,
  * and judge its time (kernel timestamp) and its fields. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,6 +157,45 @@ static int missing(struct run *r, const struct tl_event *te,
 	return -1;
 }
 
+/* --tcp_ts_tick_usecs: the stack's TS val (mapped by the first one the
+ * script wrote) within the tolerance, at that many microseconds a tick;
+ * without the option TS val is not checked, as in packetdrill. */
+static int check_ts_val(const struct run *r, const struct tl_event *te,
+			const struct live_segment *l, struct diag *d)
+{
+	const struct tcp_option_list *want = te->ev->u.packet.u.tcp.options;
+	const struct tcp_option_spec *w = NULL, *g = NULL;
+	int64_t tick = r->in->config->tcp_ts_tick_usecs, off;
+	char text[512];
+
+	if (!tick || !want)
+		return 0;
+	for (size_t i = 0; i < want->count; i++)
+		if (want->items[i].kind == TOPT_TIMESTAMP)
+			w = &want->items[i];
+	for (size_t i = 0; i < l->options->count; i++)
+		if (l->options->items[i].kind == TOPT_TIMESTAMP)
+			g = &l->options->items[i];
+	if (!w || !g)
+		return 0;
+	off = (int32_t)(g->u.ts.val - w->u.ts.val);
+	if ((off < 0 ? -off : off) * tick <= r->in->config->tolerance_usecs)
+		return 0;
+	/* How far off is on the actual line: it varies by a tick from
+	 * run to run, the side does not. */
+	diag_set(d, EXIT_FAIL, &w->loc,
+		 "expected TS val %u within %" PRId64 " ticks (tolerance "
+		 "%.6f s at %" PRId64 " us a tick), got %s one",
+		 w->u.ts.val, r->in->config->tolerance_usecs / tick,
+		 (double)r->in->config->tolerance_usecs / 1e6, tick,
+		 off > 0 ? "a later" : "an earlier");
+	verify_format_expected(&te->ev->u.packet, d->expected,
+			       sizeof(d->expected));
+	verify_format_live(l, true, text, sizeof(text));
+	snprintf(d->actual, sizeof(d->actual), "%s", text);
+	return -1;
+}
+
 int run_outbound(struct run *r, const struct tl_event *te,
 		 const struct slot *s, struct diag *d)
 {
@@ -191,5 +231,7 @@ int run_outbound(struct run *r, const struct tl_event *te,
 		verify_format_live(&l, true, text, sizeof(text));
 		run_log(r, ts, "%s", text);
 	}
-	return verify_segment(&te->ev->u.packet, &l, &te->ev->loc, d);
+	if (verify_segment(&te->ev->u.packet, &l, &te->ev->loc, d))
+		return -1;
+	return check_ts_val(r, te, &l, d);
 }

@@ -45,6 +45,8 @@ static void usage(FILE *out)
 	      "      --tolerance_usecs=N    timing tolerance (default 4000)\n"
 	      "      --tolerance_percent=P  relative tolerance (default 12.5)\n"
 	      "      --strict_segments      never merge outbound segments\n"
+	      "      --tcp_ts_tick_usecs=N  check TS val at N us a tick\n"
+	      "      --tcp_ts_ecr_scaled    (accepted; TS ecr is always scaled)\n"
 	      "      --stats                print a run's scheduling error and cost\n"
 	      "      --realtime             run in SCHED_FIFO (lowest priority) if allowed\n"
 	      "  -h, --help                 this text\n"
