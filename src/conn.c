@@ -101,6 +101,25 @@ static int encode_options(struct conn *c, const struct tcp_spec *t,
 	return 0;
 }
 
+/* The IP fields an inbound line writes: (tos 0x..), (ttl N), (flowlabel
+ * 0x..) and the ECN codepoint [ect0] (over the TOS's low two bits). */
+void conn_apply_ip(const struct ip_spec *ip, struct packet *p)
+{
+	static const uint8_t ecn_bits[] = {
+		[ECN_NOECN] = PACKET_NOT_ECT, [ECN_ECT0] = PACKET_ECT0,
+		[ECN_ECT1] = PACKET_ECT1,     [ECN_CE] = PACKET_CE,
+	};
+
+	if (ip->has_tos)
+		p->tos = ip->tos;
+	if (ip->ecn != ECN_UNSPECIFIED && ip->ecn != ECN_ECT01)
+		p->tos = (uint8_t)((p->tos & ~3) | ecn_bits[ip->ecn]);
+	if (ip->has_ttl)
+		p->ttl = ip->ttl;
+	if (ip->has_flowlabel)
+		p->flowlabel = ip->flowlabel;
+}
+
 int conn_build_inbound(struct conn *c, const struct packet_spec *spec,
 		       const struct src_loc *loc, uint8_t *buf, size_t cap,
 		       size_t *len, struct diag *d)
@@ -137,6 +156,7 @@ int conn_build_inbound(struct conn *c, const struct packet_spec *spec,
 	p.u.tcp.win = (uint16_t)t->win;
 	p.u.tcp.urg = (uint16_t)t->urg;
 	p.u.tcp.payload_len = t->payload_len;
+	conn_apply_ip(&spec->ip, &p);
 	if (encode_options(c, t, &p.u.tcp, loc, d))
 		return -1;
 	if (packet_encode(&p, buf, cap, len, err, sizeof(err)))

@@ -55,6 +55,7 @@ struct run {
 	struct code_log *code; /* %{ }% snapshots (made at the first), run last */
 	int code_fd; /* script fd of the socket under test (socket, accept) */
 	int active_fd; /* script fd of the socket that opened the connection */
+	uint32_t flowlabel_script, flowlabel_live; /* 0: none met yet */
 };
 
 int64_t run_now(void);

@@ -157,6 +157,87 @@ static int missing(struct run *r, const struct tl_event *te,
 	return -1;
 }
 
+static const char *ecn_name(unsigned int bits)
+{
+	static const char *const names[] = {"noecn", "ect1", "ect0", "ce"};
+
+	return names[bits & 3];
+}
+
+/* Flow labels are the stack's to choose: a script's label stands for the
+ * live one it first met, a new script label for a new live one, as in
+ * packetdrill. */
+static bool flowlabel_matches(struct run *r, const struct ip_spec *ip,
+			      uint32_t live)
+{
+	if (live == 0)
+		return false;
+	if (r->flowlabel_script == 0 ||
+	    (ip->flowlabel != r->flowlabel_script &&
+	     live != r->flowlabel_live)) {
+		r->flowlabel_script = ip->flowlabel;
+		r->flowlabel_live = live;
+		return true;
+	}
+	return ip->flowlabel == r->flowlabel_script &&
+	       live == r->flowlabel_live;
+}
+
+/* The IP fields an outbound line writes: the ECN codepoint ([ect01]: either
+ * ECT one), TOS, TTL or hop limit, flow label. */
+static int check_ip(struct run *r, const struct tl_event *te,
+		    const struct packet *p, const struct live_segment *l,
+		    struct diag *d)
+{
+	const struct ip_spec *ip = &te->ev->u.packet.ip;
+	static const unsigned int want_bits[] = {
+		[ECN_NOECN] = PACKET_NOT_ECT, [ECN_ECT0] = PACKET_ECT0,
+		[ECN_ECT1] = PACKET_ECT1,     [ECN_CE] = PACKET_CE,
+	};
+	unsigned int bits = p->tos & 3;
+	char text[512];
+
+	if (ip->ecn == ECN_ECT01 &&
+	    bits != PACKET_ECT0 && bits != PACKET_ECT1)
+		diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
+			 "expected [ect01], got [%s]", ecn_name(bits));
+	else if (ip->ecn != ECN_UNSPECIFIED && ip->ecn != ECN_ECT01 &&
+		 bits != want_bits[ip->ecn])
+		diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
+			 "expected [%s], got [%s]",
+			 ecn_name(want_bits[ip->ecn]), ecn_name(bits));
+	else if (ip->has_tos && p->tos != ip->tos)
+		diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
+			 "expected tos %#04x, got tos %#04x", ip->tos, p->tos);
+	else if (ip->has_ttl && p->ttl != ip->ttl)
+		diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
+			 "expected ttl %u, got ttl %u", ip->ttl, p->ttl);
+	else if (ip->has_flowlabel && !flowlabel_matches(r, ip, p->flowlabel))
+		diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
+			 "flowlabel %#x stands for the stack's %#x, got %#x",
+			 ip->flowlabel,
+			 ip->flowlabel == r->flowlabel_script ? r->flowlabel_live
+							      : 0u,
+			 p->flowlabel);
+	else
+		return 0;
+	verify_format_expected(&te->ev->u.packet, text, sizeof(text));
+	snprintf(d->expected, sizeof(d->expected), "> %s%s%s",
+		 ip->ecn == ECN_ECT01 ? "[ect01] "
+		 : ip->ecn != ECN_UNSPECIFIED ? "[" : "",
+		 ip->ecn != ECN_UNSPECIFIED && ip->ecn != ECN_ECT01
+		     ? ecn_name(want_bits[ip->ecn]) : "",
+		 ip->ecn != ECN_UNSPECIFIED && ip->ecn != ECN_ECT01 ? "] "
+								       : "");
+	snprintf(d->expected + strlen(d->expected),
+		 sizeof(d->expected) - strlen(d->expected), "%s",
+		 text[0] == '>' && text[1] == ' ' ? text + 2 : text);
+	verify_format_live(l, true, text, sizeof(text));
+	snprintf(d->actual, sizeof(d->actual), "> [%s] %s", ecn_name(bits),
+		 text[0] == '>' && text[1] == ' ' ? text + 2 : text);
+	return -1;
+}
+
 /* --tcp_ts_tick_usecs: the stack's TS val (mapped by the first one the
  * script wrote) within the tolerance, at that many microseconds a tick;
  * without the option TS val is not checked, as in packetdrill. */
@@ -231,7 +312,8 @@ int run_outbound(struct run *r, const struct tl_event *te,
 		verify_format_live(&l, true, text, sizeof(text));
 		run_log(r, ts, "%s", text);
 	}
-	if (verify_segment(&te->ev->u.packet, &l, &te->ev->loc, d))
+	if (verify_segment(&te->ev->u.packet, &l, &te->ev->loc, d) ||
+	    check_ip(r, te, &p, &l, d))
 		return -1;
 	return check_ts_val(r, te, &l, d);
 }

@@ -93,10 +93,13 @@ static int check_packet(const struct event *ev, struct tl_event *te,
 				"not supported yet: udp packets");
 	if (p->proto == PROTO_ICMP && check_icmp(p, c, d))
 		return -1;
-	if (ip->ecn != ECN_UNSPECIFIED || ip->has_tos || ip->has_flowlabel ||
-	    ip->has_ttl)
+	if (ip->ecn == ECN_ECT01 && p->dir == DIR_INBOUND)
 		return diag_set(d, EXIT_USAGE, &p->ip_loc,
-				"not supported yet: IP header fields");
+				"[ect01] means either ECT codepoint: it only "
+				"fits outbound packets");
+	if (ip->has_flowlabel && c->wire_family != AF_INET6)
+		return diag_set(d, EXIT_USAGE, &p->ip_loc,
+				"a flow label needs IPv6");
 	if (p->dir == DIR_INBOUND &&
 	    (te->window || te->time_kind == TIME_ANY))
 		return diag_set(d, EXIT_USAGE, &ev->timing.start.loc,
