@@ -115,6 +115,10 @@ static void schedule(struct run *r, const struct tl_event *te,
 	tol = c->tolerance_usecs * 1000;
 	pct = (int64_t)(c->tolerance_percent / 100.0 * (double)delta);
 	s->tol = pct > tol ? pct : tol;
+	/* A blocking call's return is judged by the gap to its end. */
+	pct = (int64_t)(c->tolerance_percent / 100.0 *
+			(double)(delta + s->end - s->start));
+	s->end_tol = pct > s->tol ? pct : s->tol;
 }
 
 /* The tool itself must be on time for what it does (inject, call, run a

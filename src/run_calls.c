@@ -177,7 +177,8 @@ void run_pending_cancel(struct run *r)
 int run_syscall(struct run *r, const struct tl_event *te,
 		const struct slot *s, struct diag *d)
 {
-	struct pending p = {.te = te, .blocking = te->blocking, .tol = s->tol};
+	struct pending p = {.te = te, .blocking = te->blocking,
+			    .tol = te->blocking ? s->end_tol : s->tol};
 	struct worker *w;
 	enum worker_state st;
 
@@ -200,7 +201,7 @@ int run_syscall(struct run *r, const struct tl_event *te,
 		return -1;
 	p.worker = w;
 	p.due = te->blocking ? s->end : s->start;
-	p.deadline = p.due + s->tol;
+	p.deadline = p.due + p.tol;
 	st = worker_wait_asleep(w, ASLEEP_WAIT_USECS);
 	if (st == WORKER_DONE && !te->blocking) {
 		struct call_outcome out;

@@ -20,6 +20,7 @@
 struct slot {
 	int64_t start, end; /* equal unless a window or a blocking call */
 	int64_t tol;
+	int64_t end_tol; /* a blocking call's return: from the gap to end */
 	bool any; /* '*': no time check */
 };
 
