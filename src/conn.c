@@ -101,19 +101,24 @@ static int encode_options(struct conn *c, const struct tcp_spec *t,
 	return 0;
 }
 
-/* The IP fields an inbound line writes: (tos 0x..), (ttl N), (flowlabel
- * 0x..) and the ECN codepoint [ect0] (over the TOS's low two bits). */
-void conn_apply_ip(const struct ip_spec *ip, struct packet *p)
+uint8_t conn_ecn_bits(enum ecn_spec ecn)
 {
-	static const uint8_t ecn_bits[] = {
+	static const uint8_t bits[] = {
 		[ECN_NOECN] = PACKET_NOT_ECT, [ECN_ECT0] = PACKET_ECT0,
 		[ECN_ECT1] = PACKET_ECT1,     [ECN_CE] = PACKET_CE,
 	};
 
+	return (size_t)ecn < sizeof(bits) ? bits[ecn] : PACKET_NOT_ECT;
+}
+
+/* The IP fields an inbound line writes: (tos 0x..), (ttl N), (flowlabel
+ * 0x..) and the ECN codepoint [ect0] (over the TOS's low two bits). */
+void conn_apply_ip(const struct ip_spec *ip, struct packet *p)
+{
 	if (ip->has_tos)
 		p->tos = ip->tos;
 	if (ip->ecn != ECN_UNSPECIFIED && ip->ecn != ECN_ECT01)
-		p->tos = (uint8_t)((p->tos & ~3) | ecn_bits[ip->ecn]);
+		p->tos = (uint8_t)((p->tos & ~3) | conn_ecn_bits(ip->ecn));
 	if (ip->has_ttl)
 		p->ttl = ip->ttl;
 	if (ip->has_flowlabel)

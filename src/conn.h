@@ -38,6 +38,8 @@ void conn_init(struct conn *c, const struct config *config);
 void conn_active_open(struct conn *c);
 
 /* Build the live datagram for an inbound script segment. */
+/* The ECN bits of a codepoint ([ect0]: PACKET_ECT0); not [ect01]. */
+uint8_t conn_ecn_bits(enum ecn_spec ecn);
 /* Set the IP fields an inbound line writes on p. */
 void conn_apply_ip(const struct ip_spec *ip, struct packet *p);
 int conn_build_inbound(struct conn *c, const struct packet_spec *spec,

@@ -57,15 +57,13 @@ static int check_icmp(const struct packet_spec *p, const struct config *c,
 	if (p->dir != DIR_INBOUND)
 		return diag_set(d, EXIT_USAGE, &ic->type_loc,
 				"not supported yet: outbound icmp packets");
+	/* The type alone first, so a bad name is reported where it is. */
+	if (icmp_lookup(c->wire_family, ic->type, NULL, &type, &code, err,
+			sizeof(err)))
+		return diag_set(d, EXIT_USAGE, &ic->type_loc, "%s", err);
 	if (icmp_lookup(c->wire_family, ic->type, ic->code, &type, &code, err,
 			sizeof(err)))
-		return diag_set(d, EXIT_USAGE,
-				ic->code && icmp_lookup(c->wire_family,
-							ic->type, NULL, &type,
-							&code, NULL, 0) == 0
-				    ? &ic->code_loc
-				    : &ic->type_loc,
-				"%s", err);
+		return diag_set(d, EXIT_USAGE, &ic->code_loc, "%s", err);
 	if (ic->has_mtu &&
 	    !(v4 ? type == 3 && code == 4 : type == 2 && code == 0))
 		return diag_set(d, EXIT_USAGE, &ic->mtu_loc,

@@ -550,6 +550,15 @@ static void fmt_type(struct strbuf *f, int level, int type)
 		strbuf_printf(f, "%d", type);
 }
 
+/* "cmsg_level=SOL_IP, cmsg_type=IP_RECVERR" */
+static void fmt_level_type(struct strbuf *f, int level, int type)
+{
+	strbuf_printf(f, "cmsg_level=");
+	fmt_name(f, level, levels);
+	strbuf_printf(f, ", cmsg_type=");
+	fmt_type(f, level, type);
+}
+
 /* One sock_extended_err field as the script would write it. */
 static void fmt_ee_field(struct strbuf *f, size_t k, const int64_t *ee)
 {
@@ -649,6 +658,16 @@ static bool is_tstamp(int level, int type)
 	return level == SOL_SOCKET && type == SCM_TIMESTAMPING;
 }
 
+/* Within the tolerance of the script's time, or not checked (0). */
+static bool ts_passes(int64_t when, const struct cmsg_spec *c,
+		      const struct syscall_env *env)
+{
+	int64_t diff = when - c->ts_ns;
+
+	return c->ts_ns == 0 ||
+	       (diff <= env->tolerance_ns && -diff <= env->tolerance_ns);
+}
+
 /* A kernel timestamp as the script would write it to pass: its own value
  * when within the tolerance, else the actual one to the millisecond (the
  * microseconds vary from run to run; any value within the tolerance
@@ -656,11 +675,7 @@ static bool is_tstamp(int level, int type)
 static int64_t shown_ts(int64_t when, const struct cmsg_spec *c,
 			const struct syscall_env *env)
 {
-	int64_t diff = c ? when - c->ts_ns : 0;
-
-	if (c && c->kind == CMSG_DATA_TS &&
-	    (c->ts_ns == 0 ||
-	     (diff <= env->tolerance_ns && -diff <= env->tolerance_ns)))
+	if (c && c->kind == CMSG_DATA_TS && ts_passes(when, c, env))
 		return c->ts_ns;
 	return (when + 500000) / 1000000 * 1000000;
 }
@@ -669,10 +684,8 @@ static void fmt_actual_cmsg(struct strbuf *f, const struct cmsg_actual *a,
 			    const struct cmsg_spec *c,
 			    const struct syscall_env *env)
 {
-	strbuf_printf(f, "{cmsg_level=");
-	fmt_name(f, a->level, levels);
-	strbuf_printf(f, ", cmsg_type=");
-	fmt_type(f, a->level, a->type);
+	strbuf_printf(f, "{");
+	fmt_level_type(f, a->level, a->type);
 	strbuf_printf(f, ", cmsg_data=");
 	if (is_recverr(a->level, a->type) &&
 	    a->data_len >= sizeof(struct sock_extended_err)) {
@@ -789,8 +802,7 @@ static int check_data(const struct prepared_call *pc,
 	if (c->kind == CMSG_DATA_TS && is_tstamp(a->level, a->type)) {
 		int64_t when = actual_ts(a, env), diff = when - c->ts_ns;
 
-		if (c->ts_ns == 0 || (diff <= env->tolerance_ns &&
-				      -diff <= env->tolerance_ns))
+		if (ts_passes(when, c, env))
 			return 0;
 		/* The actual time is on the actual line: here only which
 		 * side of the window, so the message is the same each run. */
@@ -841,14 +853,8 @@ static int check_cmsg(const struct prepared_call *pc,
 	strbuf_init(&fw, what, sizeof(what));
 	strbuf_init(&fx, want, sizeof(want));
 	if (a->level != c->level || a->type != c->type) {
-		strbuf_printf(&fw, "cmsg_level=");
-		fmt_name(&fw, a->level, levels);
-		strbuf_printf(&fw, ", cmsg_type=");
-		fmt_type(&fw, a->level, a->type);
-		strbuf_printf(&fx, "cmsg_level=");
-		fmt_name(&fx, c->level, levels);
-		strbuf_printf(&fx, ", cmsg_type=");
-		fmt_type(&fx, c->level, c->type);
+		fmt_level_type(&fw, a->level, a->type);
+		fmt_level_type(&fx, c->level, c->type);
 		return fail_msg(pc, out, env, &c->loc, what, want, k, d);
 	}
 	if (a->data_len != c->data_len) {
