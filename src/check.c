@@ -93,6 +93,7 @@ static void run_child(const char *path, const struct script *s,
 	};
 
 	run_script(&in, &d);
+	free(copy);
 	if (d.tool_late && !v.last_try)
 		_exit(EXIT_RETRY);
 	_exit(d.status);
@@ -171,6 +172,9 @@ int check_script(const char *path, const struct check_params *p)
 		free(text);
 		return d.status;
 	}
+	/* The parse keeps its own copy (s->source); the runs fork from here,
+	 * so the less they inherit the better. */
+	free(text);
 	if (p->dump_ast)
 		script_dump(stdout, s);
 	if (p->dump_ast || p->parse_only) {
@@ -178,7 +182,7 @@ int check_script(const char *path, const struct check_params *p)
 		goto out;
 	}
 	if (configure(s, p, &c, &d) || timeline_build(s, &c, &tl, &d)) {
-		report(&d, path, text);
+		report(&d, path, s->source);
 		status = d.status;
 		goto out;
 	}
@@ -186,6 +190,5 @@ int check_script(const char *path, const struct check_params *p)
 	timeline_free(&tl);
 out:
 	script_free(s);
-	free(text);
 	return status;
 }

@@ -22,7 +22,7 @@ int scratch_private_tmp(void)
 	if (unshare(CLONE_NEWNS) < 0)
 		return -1;
 	/* Nothing mounted here may show in the host's namespace. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+	if (mount("none", "/", "none", MS_REC | MS_SLAVE, NULL) < 0)
 		return -1;
 	/* The host's /tmp, held before the tmpfs covers it. */
 	lower = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
