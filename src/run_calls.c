@@ -2,6 +2,7 @@
  * that sleeps in the kernel never stops the timeline. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "run_internal.h"
 
@@ -10,17 +11,26 @@
  * wait that long for a CPU, and one still running is neither. */
 #define ASLEEP_WAIT_USECS 2000000
 
-static void note_connection(struct run *r, const struct prepared_call *pc)
+/* sendto or sendmsg with MSG_FASTOPEN in its flags, however written
+ * (the corpus has "0x20000000" too). */
+static bool sends_fastopen(const struct prepared_call *pc)
 {
 	const char *name = syscall_name(pc);
+	int at = !strcmp(name, "sendto") ? 3 : !strcmp(name, "sendmsg") ? 2 : -1;
+	long flags;
+
+	return at >= 0 && syscall_int_arg(pc, at, &flags) == 0 &&
+	       (flags & MSG_FASTOPEN);
+}
+
+static void note_connection(struct run *r, const struct prepared_call *pc)
+{
 	int fd = syscall_fd_arg(pc);
 
 	/* A send opens a connection only as TCP Fast Open does, and only
 	 * on a socket that has not opened one yet. */
-	if (!strcmp(name, "connect") ||
-	    ((!strcmp(name, "sendto") || !strcmp(name, "sendmsg")) &&
-	     strstr(syscall_text(pc), "MSG_FASTOPEN") &&
-	     fd != r->active_fd)) {
+	if (!strcmp(syscall_name(pc), "connect") ||
+	    (sends_fastopen(pc) && fd != r->active_fd)) {
 		conn_active_open(&r->conn);
 		r->active_fd = fd;
 	}

@@ -531,3 +531,11 @@ int syscall_fd_arg(const struct prepared_call *pc)
 		return -1;
 	return (int)pc->arg[0].num;
 }
+
+int syscall_int_arg(const struct prepared_call *pc, int i, long *value)
+{
+	if (i < 0 || (size_t)i >= pc->argc || pc->arg[i].kind != ARG_INT)
+		return -1;
+	*value = pc->arg[i].num;
+	return 0;
+}

@@ -149,6 +149,9 @@ const char *syscall_text(const struct prepared_call *pc);
 int syscall_script_fd(const struct prepared_call *pc);
 /* The script fd the call works on (its first argument), or -1. */
 int syscall_fd_arg(const struct prepared_call *pc);
+/* Argument i when it is a constant ("MSG_FASTOPEN", "0x20000000"): 0 and
+ * its value in *value, else -1. */
+int syscall_int_arg(const struct prepared_call *pc, int i, long *value);
 
 /* Run the call now, on this thread: resolve + perform + release. */
 void syscall_exec(const struct prepared_call *pc,
