@@ -15,9 +15,10 @@ void conn_init(struct conn *c, const struct config *config)
 	seqmap_init(&c->map);
 }
 
-void conn_active_open(struct conn *c)
+void conn_active_open(struct conn *c, int64_t now)
 {
 	c->active = true;
+	c->active_since = now;
 	c->local_port_known = false;
 	c->remote_port = c->config->connect_port;
 	c->have_rcv_nxt = false;
@@ -211,7 +212,7 @@ int conn_build_icmp(struct conn *c, const struct packet_spec *spec,
 	return 0;
 }
 
-bool conn_owns(const struct conn *c, const struct packet *p)
+bool conn_owns(const struct conn *c, const struct packet *p, int64_t ts)
 {
 	union packet_addr local, remote;
 	size_t alen = c->config->wire_family == AF_INET ? 4 : 16;
@@ -224,9 +225,12 @@ bool conn_owns(const struct conn *c, const struct packet *p)
 	if (p->u.tcp.dport != c->remote_port)
 		return false;
 	/* Before its port is known, a new connection shows itself by its
-	 * SYN; anything else is from an older one. */
+	 * SYN, sent once it was opened; anything else is from an older one
+	 * (fastopen/client/syn-data-partial-or-over-ack.pkt: the SYN that
+	 * the previous socket retransmits just before the next sendto). */
 	if (!c->local_port_known)
-		return (p->u.tcp.flags & TCPF_SYN) != 0;
+		return (p->u.tcp.flags & TCPF_SYN) &&
+		       (!c->active || ts >= c->active_since);
 	return p->u.tcp.sport == c->local_port;
 }
 

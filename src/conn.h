@@ -25,6 +25,9 @@ struct conn {
 	bool active;          /* the stack connected (client side) */
 	bool passive_synced;  /* an inbound ACK followed the inbound SYN */
 	bool passive_started; /* an inbound SYN was sent */
+	/* When the stack's own connection was opened (run clock, ns): a SYN
+	 * from before is an older connection's (a retransmission). */
+	int64_t active_since;
 	struct seqmap map;
 	/* For the reset at the end: what the stack last acknowledged. */
 	bool have_rcv_nxt;
@@ -33,9 +36,9 @@ struct conn {
 
 void conn_init(struct conn *c, const struct config *config);
 
-/* The stack starts a connection of its own (connect, sendto): its port
- * comes from its next SYN. */
-void conn_active_open(struct conn *c);
+/* The stack starts a connection of its own (connect, sendto) at time now
+ * (run clock, ns): its port comes from its next SYN sent from then on. */
+void conn_active_open(struct conn *c, int64_t now);
 
 /* Build the live datagram for an inbound script segment. */
 /* The ECN bits of a codepoint ([ect0]: PACKET_ECT0); not [ect01]. */
@@ -52,7 +55,7 @@ int conn_build_icmp(struct conn *c, const struct packet_spec *spec,
 		    size_t *len, struct diag *d);
 
 /* Does a decoded outbound datagram belong to the script's connection? */
-bool conn_owns(const struct conn *c, const struct packet *p);
+bool conn_owns(const struct conn *c, const struct packet *p, int64_t ts);
 
 /* Learn what an expected outbound segment teaches (ISN, port, TS offset)
  * and map the live segment to script numbers. */

@@ -31,7 +31,7 @@ static void note_connection(struct run *r, const struct prepared_call *pc)
 	 * on a socket that has not opened one yet. */
 	if (!strcmp(syscall_name(pc), "connect") ||
 	    (sends_fastopen(pc) && fd != r->active_fd)) {
-		conn_active_open(&r->conn);
+		conn_active_open(&r->conn, run_now());
 		r->active_fd = fd;
 	}
 }

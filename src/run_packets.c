@@ -65,7 +65,7 @@ static int next_segment(struct run *r, int64_t deadline, struct packet *p,
 				"> (ignored: undecodable: %s)", err);
 			continue;
 		}
-		if (!conn_owns(&r->conn, p)) {
+		if (!conn_owns(&r->conn, p, run_ts_ns(&when))) {
 			run_log(r, run_ts_ns(&when),
 				"> (ignored: not the script's connection)");
 			continue;
