@@ -31,7 +31,14 @@ static void note_connection(struct run *r, const struct prepared_call *pc)
 	 * on a socket that has not opened one yet. */
 	if (!strcmp(syscall_name(pc), "connect") ||
 	    (sends_fastopen(pc) && fd != r->active_fd)) {
-		conn_active_open(&r->conn, run_now());
+		/* A connect() after the socket's own sendto(MSG_FASTOPEN)
+		 * (EALREADY) may find its SYN already sent: SYNs from the
+		 * socket count from when it first opened a connection. */
+		int64_t since = fd >= 0 && fd == r->active_fd
+					? r->conn.active_since
+					: run_now();
+
+		conn_active_open(&r->conn, since);
 		r->active_fd = fd;
 	}
 }
