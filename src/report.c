@@ -53,6 +53,25 @@ static struct span first_line(const char *s) {
   return (struct span){s, strcspn(s, "\r\n")};
 }
 
+/* The line of the diagnostic that says why: tcpcheck's own
+ * "file:line:col: error: ..." line, which commands the script runs may
+ * have printed lines before (a failing sysctl, say); else the first. */
+static struct span why_line(const char *s) {
+  struct span first = first_line(s);
+
+  for (const char *p = first.p; p && *p;) {
+    struct span line = first_line(p);
+    const char *hit = strstr(line.p, ": error: ");
+
+    if (!line.len)
+      break;
+    if (hit && hit < line.p + line.len)
+      return line;
+    p = line.p + line.len;
+  }
+  return first;
+}
+
 /* Whole seconds, rounded, for messages; durations in XML keep three
  * decimals. Both are formatted by hand: a caller's setlocale must not
  * turn the point into a comma. */
@@ -76,7 +95,7 @@ struct message {
 };
 
 static void run_message(const struct run_result *r, struct message *m) {
-  m->text = first_line(r->diagnostic);
+  m->text = why_line(r->diagnostic);
   if (r->timed_out)
     snprintf(m->buf, sizeof(m->buf), "timed out after %lld s",
              (rounded_ms(r->seconds) + 500) / 1000);

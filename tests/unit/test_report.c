@@ -154,6 +154,32 @@ static void test_tap_fail(void **state)
 		   "  ...\n");
 }
 
+/* A command the script ran may print before tcpcheck's diagnostic; the
+ * message is the diagnostic's line, not the command's. */
+static void test_message_is_the_error_line(void **state)
+{
+	static const struct run_result r = {
+		.path = "c.pkt", .variant = "ipv4", .status = EXIT_FAIL,
+		.seconds = 1,
+		.diagnostic = "sysctl: cannot stat /proc/sys/x: No such file\n"
+			      "c.pkt:9:4: error: expected ack 2, got ack 1\n"
+			      " +0 > . 1:1(0) ack 2\n",
+	};
+
+	(void)state;
+	assert_tap(1, &r,
+		   "not ok 1 - c.pkt (ipv4)\n"
+		   "  ---\n"
+		   "  message: \"c.pkt:9:4: error: expected ack 2, got ack "
+		   "1\"\n"
+		   "  severity: fail\n"
+		   "  data: |\n"
+		   "    sysctl: cannot stat /proc/sys/x: No such file\n"
+		   "    c.pkt:9:4: error: expected ack 2, got ack 1\n"
+		   "     +0 > . 1:1(0) ack 2\n"
+		   "  ...\n");
+}
+
 static void test_tap_error(void **state)
 {
 	(void)state;
@@ -455,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_tap_plan),
 		cmocka_unit_test(test_tap_pass_skip),
 		cmocka_unit_test(test_tap_fail),
+		cmocka_unit_test(test_message_is_the_error_line),
 		cmocka_unit_test(test_tap_error),
 		cmocka_unit_test(test_tap_escapes),
 		cmocka_unit_test(test_tap_indented),
