@@ -170,6 +170,17 @@ static int set_mtu(struct config *c, const char *value, const char *name,
 	return 0;
 }
 
+static int set_mss(struct config *c, const char *value, const char *name,
+		   const struct src_loc *loc, struct diag *d)
+{
+	long v;
+
+	if (parse_long(value, 1, 65535, &v))
+		return bad_value(name, value, loc, d, "expected 1-65535");
+	c->mss = (int)v;
+	return 0;
+}
+
 static int set_strict_segments(struct config *c, const char *value,
 			       const char *name, const struct src_loc *loc,
 			       struct diag *d)
@@ -236,6 +247,7 @@ static const struct opt_desc options[] = {
 	{"tolerance_usecs", OPT_VALUE, set_tolerance_usecs},
 	{"tolerance_percent", OPT_VALUE, set_tolerance_percent},
 	{"mtu", OPT_VALUE, set_mtu},
+	{"mss", OPT_VALUE, set_mss},
 	{"strict_segments", OPT_FLAG, set_strict_segments},
 	{"verbose", OPT_FLAG, set_verbose},
 	{"stats", OPT_FLAG, set_stats},
@@ -243,7 +255,6 @@ static const struct opt_desc options[] = {
 	{"tcp_ts_tick_usecs", OPT_VALUE, set_tcp_ts_tick_usecs},
 	{"tcp_ts_ecr_scaled", OPT_FLAG, set_tcp_ts_ecr_scaled},
 	/* packetdrill options the corpus uses that later issues run. */
-	{"mss", OPT_LATER, NULL},
 	{"init_scripts", OPT_LATER, NULL},
 	{"send_omit_free", OPT_LATER, NULL},
 	{"speaker", OPT_LATER, NULL},

@@ -30,6 +30,9 @@ struct config {
 	int64_t tolerance_usecs;
 	double tolerance_percent;
 	int mtu;
+	/* --mss: inbound TCP segments go in as GRO packets of this segment
+	 * size (a virtio-net header on tun0); 0: as they are. */
+	int mss;
 	bool strict_segments;
 	int tcp_ts_tick_usecs;  /* check outbound TS val: us a tick; 0: no */
 	bool tcp_ts_ecr_scaled; /* accepted: inbound ecr is always scaled */

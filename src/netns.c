@@ -9,6 +9,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sched.h>
@@ -17,6 +18,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -430,9 +432,10 @@ static int tun_errno_status(int err)
 	}
 }
 
-/* IFF_NO_PI: every read and write is one bare IP packet. Non-blocking so
- * that the drain never stalls; close-on-exec so script commands do not
- * hold tun0 open after we are gone. */
+/* IFF_NO_PI: every read and write is one bare IP packet (after a struct
+ * virtio_net_hdr with vnet_hdr). Non-blocking so that the drain never
+ * stalls; close-on-exec so script commands do not hold tun0 open after
+ * we are gone. */
 static int tun_create(struct netns *ns, struct diag *d)
 {
 	struct ifreq ifr;
@@ -446,6 +449,8 @@ static int tun_create(struct netns *ns, struct diag *d)
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	if (ns->config.vnet_hdr)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 	memcpy(ifr.ifr_name, NETNS_TUN_NAME, sizeof(NETNS_TUN_NAME));
 	if (ioctl(ns->tun_fd, TUNSETIFF, &ifr) < 0) {
 		err = errno;
@@ -636,6 +641,43 @@ fail:
 	unlock_setup(lock);
 	netns_close(ns);
 	return -1;
+}
+
+int netns_tun_write(const struct netns *ns, const void *ip, size_t len,
+		    unsigned int gso_size)
+{
+	const uint8_t *p = ip;
+	struct virtio_net_hdr h;
+	struct iovec v[2];
+	ssize_t n;
+
+	if (!ns->config.vnet_hdr) {
+		n = write(ns->tun_fd, ip, len);
+		return n == (ssize_t)len ? 0 : -1;
+	}
+	/* No checksum to fill in, no offsets: the packet is complete. A
+	 * TCP packet with gso_size is a GRO packet; the kernel counts its
+	 * segments (a packet no longer than gso_size is no GSO one). */
+	memset(&h, 0, sizeof(h));
+	if (gso_size && len >= 20 &&
+	    (((p[0] >> 4) == 4 && p[9] == IPPROTO_TCP) ||
+	     ((p[0] >> 4) == 6 && len >= 40 && p[6] == IPPROTO_TCP))) {
+		h.gso_type = (p[0] >> 4) == 4 ? VIRTIO_NET_HDR_GSO_TCPV4
+					       : VIRTIO_NET_HDR_GSO_TCPV6;
+		h.gso_size = (uint16_t)gso_size;
+	}
+	v[0].iov_base = &h;
+	v[0].iov_len = sizeof(h);
+	v[1].iov_base = (void *)ip;
+	v[1].iov_len = len;
+	n = writev(ns->tun_fd, v, 2);
+	if (n < 0)
+		return -1;
+	if (n != (ssize_t)(sizeof(h) + len)) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
 }
 
 int netns_tun_set_offload(const struct netns *ns, unsigned int tun_flags,

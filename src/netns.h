@@ -25,6 +25,9 @@ struct netns_config {
 	union netns_addr gateway; /* next hop towards remote, on tun0 */
 	int prefix_len;		  /* of local: 0..32 or 0..128 */
 	unsigned int mtu;	  /* of tun0 */
+	/* tun0 with IFF_VNET_HDR: every read and write starts with a
+	 * struct virtio_net_hdr (netns_tun_write). */
+	bool vnet_hdr;
 	/* Add routes only so that the corpus's `ip route change` commands
 	 * find something to change (netns.c, corpus_routes_add). */
 	bool corpus_routes;
@@ -65,6 +68,12 @@ int netns_enter(const struct netns_config *c, struct netns *ns, struct diag *d);
  * 64 KiB and carry partial checksums (the "device" would finish them),
  * and reads from tun_fd return those same unsegmented packets since no
  * virtio-net header is negotiated. */
+/* Write one IP packet to tun0 (inject it); with vnet_hdr, gso_size > 0
+ * makes a TCP packet a GRO packet of segments of that size. Returns 0 or
+ * -1 with errno. */
+int netns_tun_write(const struct netns *ns, const void *ip, size_t len,
+		    unsigned int gso_size);
+
 int netns_tun_set_offload(const struct netns *ns, unsigned int tun_flags,
 			  struct diag *d);
 

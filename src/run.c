@@ -223,7 +223,8 @@ static int do_inbound(struct run *r, const struct tl_event *te,
 	now = run_now();
 	if (check_own_lateness(r, te, s, now, d))
 		return -1;
-	if (write(r->ns.tun_fd, buf, len) != (ssize_t)len)
+	if (netns_tun_write(&r->ns, buf, len,
+			    (unsigned int)r->in->config->mss) < 0)
 		return diag_set(d, EXIT_INTERNAL, &te->ev->loc,
 				"cannot write to tun0: %s", strerror(errno));
 	r->prev_actual = now;
@@ -440,6 +441,7 @@ static int set_up(struct run *r, struct diag *d)
 	if (c->ip_version != IP_V6)
 		nc.prefix_len = c->prefix_len;
 	nc.mtu = (unsigned int)c->mtu;
+	nc.vnet_hdr = c->mss > 0;
 	r->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (r->timer_fd < 0)
 		return diag_set(d, EXIT_INTERNAL, NULL, "timerfd_create: %s",
@@ -485,7 +487,7 @@ static void tear_down(struct run *r)
 		/* A failed write changes nothing: the namespace goes away
 		 * anyway. */
 		if (conn_build_reset(&r->conn, buf, sizeof(buf), &len))
-			(void)!write(r->ns.tun_fd, buf, len);
+			(void)netns_tun_write(&r->ns, buf, len, 0);
 		/* The script's other sockets, and those it closed: orphans
 		 * would keep the namespace (and their retransmissions) for
 		 * minutes. */

@@ -40,6 +40,8 @@ static void usage(FILE *out)
 	      "      --gateway_ip=A         gateway for the route to the remote\n"
 	      "      --netmask_ip=M         netmask of the local address (IPv4)\n"
 	      "      --mtu=N                MTU of tun0 (default 1500)\n"
+	      "      --mss=N                inject long segments as GRO packets\n"
+	      "                             of N-byte segments\n"
 	      "      --bind_port=N          port bind() uses (default 8080)\n"
 	      "      --connect_port=N       port connect() uses (default 8080)\n"
 	      "      --tolerance_usecs=N    timing tolerance (default 4000)\n"
