@@ -646,7 +646,6 @@ fail:
 int netns_tun_write(const struct netns *ns, const void *ip, size_t len,
 		    unsigned int gso_size)
 {
-	const uint8_t *p = ip;
 	struct virtio_net_hdr h;
 	struct iovec v[2];
 	ssize_t n;
@@ -659,11 +658,10 @@ int netns_tun_write(const struct netns *ns, const void *ip, size_t len,
 	 * TCP packet with gso_size is a GRO packet; the kernel counts its
 	 * segments (a packet no longer than gso_size is no GSO one). */
 	memset(&h, 0, sizeof(h));
-	if (gso_size && len >= 20 &&
-	    (((p[0] >> 4) == 4 && p[9] == IPPROTO_TCP) ||
-	     ((p[0] >> 4) == 6 && len >= 40 && p[6] == IPPROTO_TCP))) {
-		h.gso_type = (p[0] >> 4) == 4 ? VIRTIO_NET_HDR_GSO_TCPV4
-					       : VIRTIO_NET_HDR_GSO_TCPV6;
+	if (gso_size) {
+		h.gso_type = ns->config.family == AF_INET
+				     ? VIRTIO_NET_HDR_GSO_TCPV4
+				     : VIRTIO_NET_HDR_GSO_TCPV6;
 		h.gso_size = (uint16_t)gso_size;
 	}
 	v[0].iov_base = &h;

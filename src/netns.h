@@ -69,8 +69,8 @@ int netns_enter(const struct netns_config *c, struct netns *ns, struct diag *d);
  * and reads from tun_fd return those same unsegmented packets since no
  * virtio-net header is negotiated. */
 /* Write one IP packet to tun0 (inject it); with vnet_hdr, gso_size > 0
- * makes a TCP packet a GRO packet of segments of that size. Returns 0 or
- * -1 with errno. */
+ * makes it, a TCP packet of the run's family, a GRO packet of segments of
+ * that size. Returns 0 or -1 with errno. */
 int netns_tun_write(const struct netns *ns, const void *ip, size_t len,
 		    unsigned int gso_size);
 

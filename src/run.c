@@ -224,7 +224,9 @@ static int do_inbound(struct run *r, const struct tl_event *te,
 	if (check_own_lateness(r, te, s, now, d))
 		return -1;
 	if (netns_tun_write(&r->ns, buf, len,
-			    (unsigned int)r->in->config->mss) < 0)
+			    spec->proto == PROTO_ICMP
+				    ? 0
+				    : (unsigned int)r->in->config->mss) < 0)
 		return diag_set(d, EXIT_INTERNAL, &te->ev->loc,
 				"cannot write to tun0: %s", strerror(errno));
 	r->prev_actual = now;
