@@ -12,6 +12,14 @@ not_ok() {
 	printf 'FAIL: %s\n' "$*"
 }
 
+# The packetdrill corpus (../shared beside the tree, or TCPCHECK_CORPUS),
+# in $corpus; the suite is skipped when there is none.
+need_corpus() {
+	corpus=${TCPCHECK_CORPUS:-$top_srcdir/../shared/corpus/packetdrill}
+	[ -f "$corpus/EXPECTED.tsv" ] && [ -d "$corpus/tcp" ] ||
+		{ echo "SKIP: no corpus at $corpus"; exit 77; }
+}
+
 # Can this machine give a run its own network namespace and tun0?
 # The answer is tcpcheck's own: a trivial script passes or skips (77).
 can_run_kernel() {
