@@ -72,7 +72,8 @@ static void show_diagram(const struct diag *d, const struct verdict_ctx *v)
 		return;
 	/* An attempt before this one may have written it. */
 	rewind(v->svg);
-	if (ftruncate(fileno(v->svg), 0) || diagram_write_svg(v->svg, v->diagram))
+	if (ftruncate(fileno(v->svg), 0) ||
+	    diagram_write_svg(v->svg, v->diagram))
 		fprintf(stderr, "tcpcheck: cannot write %s: %s\n",
 			v->p->diagram_svg, strerror(errno));
 }

@@ -57,7 +57,7 @@ void diagram_print_text(FILE *out, const struct diagram *dg);
  * or -1 with errno when out cannot be written. */
 int diagram_write_svg(FILE *out, const struct diagram *dg);
 
-/* --- for diagram_svg.c ----------------------------------------------------- */
+/* --- for diagram_svg.c ---------------------------------------------------- */
 
 struct diagram_entry {
 	double secs;

@@ -105,7 +105,9 @@ static void measure(const struct diagram *dg, struct layout *l)
 				calls = w;
 		}
 	}
-	l->stack_x = MARGIN + NUM_W + (calls > STATE_W / 2 ? calls : STATE_W / 2) + 24;
+	if (calls < STATE_W / 2)
+		calls = STATE_W / 2;
+	l->stack_x = MARGIN + NUM_W + calls + 24;
 	l->peer_x = l->stack_x + (segs + 60 > SPAN_MIN ? segs + 60 : SPAN_MIN);
 	l->width = l->peer_x + 110;
 	l->height = HEAD + 40;
@@ -116,7 +118,8 @@ static void measure(const struct diagram *dg, struct layout *l)
 	/* atan(t) for the small t here (under 0.05) without libm: the
 	 * next term of the series is under 1e-7. */
 	slope = SLOPE / (l->peer_x - l->stack_x);
-	l->angle = (slope - slope * slope * slope / 3) * 180.0 / 3.14159265358979;
+	l->angle = (slope - slope * slope * slope / 3) * 180.0 /
+		   3.14159265358979;
 }
 
 static void put_head(FILE *out, const struct diagram *dg,
@@ -144,7 +147,7 @@ static void put_head(FILE *out, const struct diagram *dg,
 		"fill=\"%s\"/></marker>\n"
 		"</defs>\n",
 		INK, RED);
-	fprintf(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+	fputs("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n", out);
 	fprintf(out, "<text x=\"%.0f\" y=\"24\" font-weight=\"bold\" "
 		     "font-size=\"14\">",
 		MARGIN);

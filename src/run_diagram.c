@@ -14,10 +14,10 @@
 static bool call_shown(const struct prepared_call *pc)
 {
 	static const char *const shown[] = {
-		"listen",  "connect", "accept",	 "accept4", "close",
-		"shutdown", "read",   "readv",	 "recv",    "recvfrom",
-		"recvmsg", "write",   "writev",	 "send",    "sendto",
-		"sendmsg", "sendfile", "splice",
+		"listen", "connect", "accept", "accept4", "close", "shutdown",
+		"read", "readv", "recv", "recvfrom", "recvmsg",
+		"write", "writev", "send", "sendto", "sendmsg", "sendfile",
+		"splice",
 	};
 	const char *name = syscall_name(pc);
 
