@@ -148,6 +148,11 @@ static int run_job(const struct batch *b, const struct batch_job *j, int gate,
 	p.options = opts;
 	if (j->kind == BATCH_GOLDEN_AST)
 		p.dump_ast = true;
+	/* Judged by its exact diagnostic, which has no diagram. */
+	if (j->kind == BATCH_EXPECT_ERR) {
+		p.diagram_text = false;
+		p.diagram_off = true;
+	}
 	p.gated = true;
 	p.gate_fd = gate;
 	p.done_fd = done;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "diagram.h"
 #include "keeper.h"
 #include "run.h"
 #include "netns.h"
@@ -47,7 +48,35 @@ struct verdict_ctx {
 	const struct script *s;
 	const struct check_params *p;
 	bool last_try;
+	struct diagram *diagram; /* NULL: none asked for */
+	bool auto_text; /* a failure's diagram to stderr, unasked */
+	FILE *svg;      /* --diagram=svg FILE, opened by the parent */
 };
+
+/* A failed run's diagram follows its diagnostic; a passing run's is
+ * output. The picture is written either way. */
+static void show_diagram(const struct diag *d, const struct verdict_ctx *v)
+{
+	bool failed = diag_failed(d) && d->status != EXIT_SKIP;
+
+	if (!v->diagram)
+		return;
+	if (failed && (v->p->diagram_text || v->auto_text) &&
+	    diagram_count(v->diagram)) {
+		fputc('\n', stderr);
+		diagram_print_text(stderr, v->diagram);
+	} else if (!failed && v->p->diagram_text) {
+		diagram_print_text(stdout, v->diagram);
+	}
+	if (!v->svg)
+		return;
+	/* An attempt before this one may have written it. */
+	rewind(v->svg);
+	if (ftruncate(fileno(v->svg), 0) ||
+	    diagram_write_svg(v->svg, v->diagram))
+		fprintf(stderr, "tcpcheck: cannot write %s: %s\n",
+			v->p->diagram_svg, strerror(errno));
+}
 
 /* The outcome of an attempt, which run_script hands over before the
  * tear-down: a late attempt is repeated quietly; else the diagnostic is
@@ -60,6 +89,7 @@ static void verdict(const struct diag *d, void *arg)
 	if (d->tool_late && !v->last_try)
 		return;
 	report(d, v->path, v->s->source);
+	show_diagram(d, v);
 	fflush(stdout);
 	fflush(stderr);
 	if (v->p->gated)
@@ -70,7 +100,7 @@ static void verdict(const struct diag *d, void *arg)
 /* The child: run the timeline in a namespace and exit with the verdict. */
 static void run_child(const char *path, const struct script *s,
 		      const struct timeline *tl, const struct config *c,
-		      const struct check_params *p, int attempt)
+		      const struct check_params *p, FILE *svg, int attempt)
 {
 	struct diag d = {0};
 	char *copy = strdup(path);
@@ -81,6 +111,9 @@ static void run_child(const char *path, const struct script *s,
 		.s = s,
 		.p = p,
 		.last_try = attempt == RUN_ATTEMPTS,
+		.auto_text = !p->diagram_off && !p->diagram_text &&
+			     isatty(STDERR_FILENO),
+		.svg = svg,
 	};
 	struct run_input in = {
 		.script = s,
@@ -92,7 +125,11 @@ static void run_child(const char *path, const struct script *s,
 		.verdict_arg = &v,
 	};
 
+	/* Without memory for it the run goes on without a diagram. */
+	if (p->diagram_text || v.auto_text || svg)
+		in.diagram = v.diagram = diagram_new(path);
 	run_script(&in, &d);
+	diagram_free(v.diagram);
 	free(copy);
 	if (d.tool_late && !v.last_try)
 		_exit(EXIT_RETRY);
@@ -118,7 +155,7 @@ static int wait_child(pid_t pid, const char *path)
 
 static int run_once(const char *path, const struct script *s,
 		    const struct timeline *tl, const struct config *c,
-		    const struct check_params *p, int attempt)
+		    const struct check_params *p, FILE *svg, int attempt)
 {
 	pid_t pid;
 	int status;
@@ -135,7 +172,7 @@ static int run_once(const char *path, const struct script *s,
 		return EXIT_INTERNAL;
 	}
 	if (pid == 0)
-		run_child(path, s, tl, c, p, attempt);
+		run_child(path, s, tl, c, p, svg, attempt);
 	status = wait_child(pid, path);
 	keeper_stop();
 	return status;
@@ -146,11 +183,23 @@ static int run_in_child(const char *path, const struct script *s,
 			const struct check_params *p)
 {
 	int status = EXIT_RETRY;
+	FILE *svg = NULL;
 
+	/* Opened here: a run's own /tmp may be private to it (scratch.c). */
+	if (p->diagram_svg && !(svg = fopen(p->diagram_svg, "w"))) {
+		fprintf(stderr, "tcpcheck: cannot write %s: %s\n",
+			p->diagram_svg, strerror(errno));
+		return EXIT_USAGE;
+	}
 	/* Each attempt gets a fresh namespace: a late one is simply
 	 * forgotten. */
 	for (int try = 1; try <= RUN_ATTEMPTS && status == EXIT_RETRY; try++)
-		status = run_once(path, s, tl, c, p, try);
+		status = run_once(path, s, tl, c, p, svg, try);
+	if (svg && fclose(svg)) {
+		fprintf(stderr, "tcpcheck: cannot write %s: %s\n",
+			p->diagram_svg, strerror(errno));
+		return status == EXIT_PASS ? EXIT_INTERNAL : status;
+	}
 	return status;
 }
 

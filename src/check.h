@@ -24,6 +24,14 @@ struct check_params {
 	bool parse_only;
 	bool dump_ast;
 	int verbose;
+	/* Ladder diagrams: --diagram prints the text one (on stdout when
+	 * the run passes, on stderr after the diagnostic when it fails),
+	 * diagram_svg names the file for --diagram=svg FILE. Without either,
+	 * a failed run's text diagram still follows its diagnostic when
+	 * stderr is a terminal, unless --diagram=off. */
+	bool diagram_text;
+	bool diagram_off;
+	const char *diagram_svg;
 	/* Batch runs (batch.c): the namespace is made while the batch waits
 	 * for a free place; the run starts once a byte arrives on gate_fd,
 	 * and its final exit status goes out as one byte on done_fd as soon

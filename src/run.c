@@ -402,8 +402,11 @@ static int run_events(struct run *r, struct diag *d)
 		struct slot s;
 
 		follow_keeper(r);
-		if (run_event(r, te, &s, d))
+		if (run_event(r, te, &s, d)) {
+			run_diagram_fail(r, te, d);
 			return -1;
+		}
+		run_diagram_step(r, te);
 		r->prev = te;
 		r->prev_sched = s.start;
 	}
@@ -411,8 +414,10 @@ static int run_events(struct run *r, struct diag *d)
 	while (run_pending_count(r) > 0) {
 		int64_t until = run_pending_deadline(r, INT64_MAX);
 
-		if (run_wait_until(r, until, d))
+		if (run_wait_until(r, until, d)) {
+			run_diagram_fail(r, NULL, d);
 			return -1;
+		}
 	}
 	return 0;
 }

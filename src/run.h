@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "diagram.h"
 #include "script.h"
 #include "timeline.h"
 
@@ -29,6 +30,9 @@ struct run_input {
 	/* Called once with the outcome, before the tear-down; may be NULL. */
 	void (*verdict)(const struct diag *d, void *arg);
 	void *verdict_arg;
+	/* Each step goes here as it happens, and the failed one; NULL: no
+	 * diagram (and no state readout after every event). */
+	struct diagram *diagram;
 };
 
 /* Returns 0 when every event happened as scripted, else -1 with the first

@@ -57,6 +57,12 @@ struct run {
 	int code_fd; /* script fd of the socket under test (socket, accept) */
 	int active_fd; /* script fd of the socket that opened the connection */
 	uint32_t flowlabel_script, flowlabel_live; /* 0: none met yet */
+	/* --diagram (run_diagram.c): the last outbound segment as the
+	 * diagram shows it, and whether the connection has been seen. */
+	char diagram_seg[256];
+	const struct tl_event *diagram_seg_te;
+	int64_t diagram_seg_ts;
+	bool diagram_connected;
 };
 
 int64_t run_now(void);
@@ -70,6 +76,13 @@ int run_wait_until(struct run *r, int64_t abs_ns, struct diag *d);
 /* run_packets.c */
 int run_outbound(struct run *r, const struct tl_event *te,
 		 const struct slot *s, struct diag *d);
+
+/* run_diagram.c: no-ops without a diagram to feed. */
+void run_diagram_segment(struct run *r, const struct tl_event *te,
+			 const struct live_segment *l, int64_t ts);
+void run_diagram_step(struct run *r, const struct tl_event *te);
+void run_diagram_fail(struct run *r, const struct tl_event *te,
+		      const struct diag *d);
 
 /* run_calls.c */
 int run_syscall(struct run *r, const struct tl_event *te,

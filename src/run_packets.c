@@ -294,6 +294,7 @@ int run_outbound(struct run *r, const struct tl_event *te,
 				"the stack sent malformed TCP options: %s",
 				err);
 	conn_map_outbound(&r->conn, &te->ev->u.packet, &p, &l);
+	run_diagram_segment(r, te, &l, ts);
 	r->prev_actual = ts;
 	r->prev_anchor = ts;
 	if (r->in->config->verbose) {

@@ -33,6 +33,10 @@ static void usage(FILE *out)
 	      "  -D, --define NAME=VALUE    substitute VALUE for the word NAME\n"
 	      "      --parse-only           check the syntax only\n"
 	      "      --dump-ast             print the syntax tree and stop\n"
+	      "      --diagram[=text]       print the run as a ladder diagram\n"
+	      "                             (unasked after a failure on a terminal)\n"
+	      "      --diagram=svg FILE     draw it as an SVG picture in FILE\n"
+	      "      --diagram=off          no diagram, not even on a terminal\n"
 	      "      --ip_version=V         ipv4 (default), ipv6, ipv4-mapped-ipv6;\n"
 	      "                             a comma list or all: run each\n"
 	      "      --local_ip=A           the stack's address\n"
@@ -203,6 +207,35 @@ static int parse_batch_option(struct cli *cli, const char *name, char *value,
 	return 1;
 }
 
+/* --diagram, --diagram=text, --diagram=svg FILE, --diagram=off. */
+static int parse_diagram(struct cli *cli, const char *value, int *argi,
+			 int argc, char **argv)
+{
+	struct check_params *p = &cli->params;
+
+	if (!value || !strcmp(value, "text")) {
+		p->diagram_text = true;
+		return 0;
+	}
+	if (!strcmp(value, "off")) {
+		p->diagram_off = true;
+		return 0;
+	}
+	if (strcmp(value, "svg")) {
+		fprintf(stderr,
+			"tcpcheck: bad value '%s' for --diagram: expected "
+			"text, svg FILE or off\n",
+			value);
+		return -1;
+	}
+	if (*argi + 1 >= argc) {
+		fprintf(stderr, "tcpcheck: --diagram=svg needs a FILE\n");
+		return -1;
+	}
+	p->diagram_svg = argv[++*argi];
+	return 0;
+}
+
 /* Returns 0 to go on, or an exit status + 1000 to stop at once. */
 static int parse_long_option(struct cli *cli, int *argi, int argc, char **argv)
 {
@@ -236,6 +269,9 @@ static int parse_long_option(struct cli *cli, int *argi, int argc, char **argv)
 			return 1000 + EXIT_USAGE;
 	} else if (is_name(name, "verbose", NULL)) {
 		cli->params.verbose++;
+	} else if (is_name(name, "diagram", NULL)) {
+		if (parse_diagram(cli, value, argi, argc, argv))
+			return 1000 + EXIT_USAGE;
 	} else {
 		int r = parse_batch_option(cli, name, value, argi, argc, argv);
 
@@ -372,5 +408,10 @@ int main(int argc, char **argv)
 		return r - 1000;
 	if (cli.params.dump_ast || !wants_batch(&cli))
 		return run_each(&cli);
+	if (cli.params.diagram_svg) {
+		fprintf(stderr, "tcpcheck: --diagram=svg draws one run: give "
+				"one script, not a batch\n");
+		return EXIT_USAGE;
+	}
 	return run_batch(&cli);
 }
