@@ -4,6 +4,7 @@
 #include "check.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,7 +71,7 @@ static void verdict(const struct diag *d, void *arg)
 /* The child: run the timeline in a namespace and exit with the verdict. */
 static void run_child(const char *path, const struct script *s,
 		      const struct timeline *tl, const struct config *c,
-		      const struct check_params *p, int attempt)
+		      const struct check_params *p, int pcap_fd, int attempt)
 {
 	struct diag d = {0};
 	char *copy = strdup(path);
@@ -88,6 +89,8 @@ static void run_child(const char *path, const struct script *s,
 		.config = c,
 		.script_dir = copy ? dirname(copy) : ".",
 		.gate = p->gated && attempt == 1 ? &gate : NULL,
+		.pcap = pcap_fd >= 0,
+		.pcap_fd = pcap_fd,
 		.verdict = verdict,
 		.verdict_arg = &v,
 	};
@@ -118,7 +121,7 @@ static int wait_child(pid_t pid, const char *path)
 
 static int run_once(const char *path, const struct script *s,
 		    const struct timeline *tl, const struct config *c,
-		    const struct check_params *p, int attempt)
+		    const struct check_params *p, int pcap_fd, int attempt)
 {
 	pid_t pid;
 	int status;
@@ -135,7 +138,7 @@ static int run_once(const char *path, const struct script *s,
 		return EXIT_INTERNAL;
 	}
 	if (pid == 0)
-		run_child(path, s, tl, c, p, attempt);
+		run_child(path, s, tl, c, p, pcap_fd, attempt);
 	status = wait_child(pid, path);
 	keeper_stop();
 	return status;
@@ -146,11 +149,27 @@ static int run_in_child(const char *path, const struct script *s,
 			const struct check_params *p)
 {
 	int status = EXIT_RETRY;
+	int pcap_fd = -1;
 
-	/* Each attempt gets a fresh namespace: a late one is simply
-	 * forgotten. */
+	/* Opened here, on the host's side: the run writes it from inside
+	 * namespaces (a private /tmp among them) where the path may not
+	 * lead to the same place. */
+	if (p->pcap_file) {
+		pcap_fd = open(p->pcap_file,
+			       O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (pcap_fd < 0) {
+			fprintf(stderr,
+				"tcpcheck: cannot write the pcap file %s: %s\n",
+				p->pcap_file, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	/* Each attempt gets a fresh namespace (and an empty pcap file): a
+	 * late one is simply forgotten. */
 	for (int try = 1; try <= RUN_ATTEMPTS && status == EXIT_RETRY; try++)
-		status = run_once(path, s, tl, c, p, try);
+		status = run_once(path, s, tl, c, p, pcap_fd, try);
+	if (pcap_fd >= 0)
+		close(pcap_fd);
 	return status;
 }
 
