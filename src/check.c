@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -168,8 +169,16 @@ static int run_in_child(const char *path, const struct script *s,
 	 * late one is simply forgotten. */
 	for (int try = 1; try <= RUN_ATTEMPTS && status == EXIT_RETRY; try++)
 		status = run_once(path, s, tl, c, p, pcap_fd, try);
-	if (pcap_fd >= 0)
+	if (pcap_fd >= 0) {
+		struct stat st;
+
+		/* A run that never got to capture (skipped, or its set-up
+		 * failed) wrote not even the file's header: better no file
+		 * than one that no reader takes. */
+		if (fstat(pcap_fd, &st) == 0 && st.st_size == 0)
+			(void)unlink(p->pcap_file);
 		close(pcap_fd);
+	}
 	return status;
 }
 
