@@ -46,6 +46,7 @@ static const char no_text[] = "";
 /* A run in progress. */
 struct slot {
 	const struct batch_job *job; /* NULL: the slot is free */
+	char *pcap_file;	     /* --pcap-dir: the run's; else NULL */
 	pid_t pid;		     /* its process group too */
 	int fd[2];		     /* its stdout and stderr; -1: at EOF */
 	int gate;		     /* write end; -1: opened */
@@ -123,15 +124,17 @@ static void close_slot_fds(struct slot *s)
 /* A free slot: no job, no pipes. */
 static void clear_slot(struct slot *s)
 {
+	free(s->pcap_file);
 	memset(s, 0, sizeof(*s));
 	s->gate = s->done = -1;
 }
 
 /* In the child: the script with the variant's option added; returns its
  * exit status. */
-static int run_job(const struct batch *b, const struct batch_job *j, int gate,
+static int run_job(const struct batch *b, const struct slot *me, int gate,
 		   int done)
 {
+	const struct batch_job *j = me->job;
 	struct check_params p = *b->o->params;
 	struct cli_option *opts = calloc(p.option_count + 1, sizeof(*opts));
 	int status;
@@ -146,6 +149,8 @@ static int run_job(const struct batch *b, const struct batch_job *j, int gate,
 		p.option_count++;
 	}
 	p.options = opts;
+	if (me->pcap_file)
+		p.pcap_file = me->pcap_file;
 	if (j->kind == BATCH_GOLDEN_AST)
 		p.dump_ast = true;
 	/* Judged by its exact diagnostic, which has no diagram. */
@@ -187,7 +192,7 @@ static void run_child(const struct batch *b, const struct slot *me, int out[2],
 	close(out[1]);
 	close(err[0]);
 	close(err[1]);
-	status = run_job(b, me->job, gate, done);
+	status = run_job(b, me, gate, done);
 	fflush(stdout);
 	fflush(stderr);
 	_exit(status);
@@ -207,18 +212,33 @@ static int start_job(struct batch *b, struct slot *s,
 		     const struct batch_job *job)
 {
 	int p[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
+	char *pcap = NULL;
 	pid_t pid;
 
+	if (b->o->pcap_dir) {
+		pcap = batch_pcap_name(b->o->pcap_dir, job->path,
+				       batch_variant_name(job->variant));
+		if (!pcap) {
+			errno = ENOMEM;
+			return -1;
+		}
+		/* The file there after the batch is this run's or none,
+		 * never one an earlier batch left (a script error makes
+		 * none). */
+		(void)unlink(pcap);
+	}
 	for (int i = 0; i < 4; i++)
 		if (pipe2(p[i], O_CLOEXEC) < 0) {
 			int e = errno;
 
 			close_pipes(p);
+			free(pcap);
 			errno = e;
 			return -1;
 		}
 	memset(s, 0, sizeof(*s));
 	s->job = job;
+	s->pcap_file = pcap;
 	s->fd[0] = p[0][0];
 	s->fd[1] = p[1][0];
 	s->gate = p[2][1];
@@ -448,6 +468,10 @@ static void finish_slot(struct batch *b, struct slot *s)
 				     &s->text[0], &s->text[1], f);
 		fclose(f);
 	}
+	/* The run may still be writing its tear-down there: it goes on
+	 * into a file that no longer has a name. */
+	if (s->pcap_file && b->o->pcap_failed_only && !is_failure(status))
+		(void)unlink(s->pcap_file);
 	free(s->text[1].data);
 	add_result(b, s->job, status, diag, batch_text_take(&s->text[0]),
 		   (double)(end - s->started) / NS_PER_SEC, s->timed_out);
@@ -792,6 +816,17 @@ static int batch_open(struct batch *b, const struct batch_options *o,
 	if (batch_plan(scripts, &o->variants, o->shard_index, o->shard_count,
 		       &b->jobs, &b->job_count))
 		goto no_memory;
+	if (o->params->pcap_file && b->job_count > 1) {
+		fprintf(stderr,
+			"tcpcheck: --pcap FILE is for one run, and these are "
+			"%zu; --pcap-dir DIR writes a file per run\n",
+			b->job_count);
+		return EXIT_USAGE;
+	}
+	if (o->pcap_dir && batch_pcap_dir_make(o->pcap_dir, err, sizeof(err))) {
+		fprintf(stderr, "tcpcheck: %s\n", err);
+		return EXIT_USAGE;
+	}
 	b->run_limit = o->jobs ? o->jobs : (cpus > 0 ? (unsigned)cpus : 1) * 4;
 	if (b->run_limit > b->job_count)
 		b->run_limit = b->job_count ? (unsigned)b->job_count : 1;

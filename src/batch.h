@@ -36,6 +36,8 @@ struct batch_options {
 	struct batch_variants variants;
 	const char *junit_file; /* NULL: no JUnit XML */
 	bool tap;		/* TAP 13 on stdout instead of run lines */
+	const char *pcap_dir;	/* NULL: no pcap file per run */
+	bool pcap_failed_only;	/* keep only the failed runs' files */
 };
 
 /* Run everything; returns the exit status: the worst of the runs
@@ -68,6 +70,17 @@ uint32_t batch_hash(const char *s);
 /* Does the run "<path> (<variant>)" belong to shard index of count? */
 bool batch_in_shard(const char *path, const char *variant, unsigned index,
 		    unsigned count);
+
+/* --pcap-dir: the file of the run "<path> (<variant>)" in dir (malloc'd;
+ * NULL without memory): the path with every '%' written %25 and every
+ * '/' %2F, then ".<variant>.pcap", so that no two runs share a name. A
+ * name longer than 255 bytes keeps its last 246 behind the 8 hex digits
+ * of its FNV-1a hash and a '-'. */
+char *batch_pcap_name(const char *dir, const char *path, const char *variant);
+
+/* Make dir (and its parents) if missing, and check that files can be
+ * made in it. Returns 0, or -1 with a message in err. */
+int batch_pcap_dir_make(const char *dir, char *err, size_t errlen);
 
 /* Scripts found under the arguments: a file stands for itself, a
  * directory for every *.pkt below it, sorted by path. */

@@ -4,11 +4,13 @@
 #include "check.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,7 +102,8 @@ static void verdict(const struct diag *d, void *arg)
 /* The child: run the timeline in a namespace and exit with the verdict. */
 static void run_child(const char *path, const struct script *s,
 		      const struct timeline *tl, const struct config *c,
-		      const struct check_params *p, FILE *svg, int attempt)
+		      const struct check_params *p, FILE *svg, int pcap_fd,
+		      int attempt)
 {
 	struct diag d = {0};
 	char *copy = strdup(path);
@@ -121,6 +124,8 @@ static void run_child(const char *path, const struct script *s,
 		.config = c,
 		.script_dir = copy ? dirname(copy) : ".",
 		.gate = p->gated && attempt == 1 ? &gate : NULL,
+		.pcap = pcap_fd >= 0,
+		.pcap_fd = pcap_fd,
 		.verdict = verdict,
 		.verdict_arg = &v,
 	};
@@ -155,7 +160,8 @@ static int wait_child(pid_t pid, const char *path)
 
 static int run_once(const char *path, const struct script *s,
 		    const struct timeline *tl, const struct config *c,
-		    const struct check_params *p, FILE *svg, int attempt)
+		    const struct check_params *p, FILE *svg, int pcap_fd,
+		    int attempt)
 {
 	pid_t pid;
 	int status;
@@ -172,7 +178,7 @@ static int run_once(const char *path, const struct script *s,
 		return EXIT_INTERNAL;
 	}
 	if (pid == 0)
-		run_child(path, s, tl, c, p, svg, attempt);
+		run_child(path, s, tl, c, p, svg, pcap_fd, attempt);
 	status = wait_child(pid, path);
 	keeper_stop();
 	return status;
@@ -184,17 +190,42 @@ static int run_in_child(const char *path, const struct script *s,
 {
 	int status = EXIT_RETRY;
 	FILE *svg = NULL;
+	int pcap_fd = -1;
 
-	/* Opened here: a run's own /tmp may be private to it (scratch.c). */
+	/* Opened here, on the host's side: the run writes them from inside
+	 * namespaces (a private /tmp among them, scratch.c) where the path
+	 * may not lead to the same place. */
 	if (p->diagram_svg && !(svg = fopen(p->diagram_svg, "w"))) {
 		fprintf(stderr, "tcpcheck: cannot write %s: %s\n",
 			p->diagram_svg, strerror(errno));
 		return EXIT_USAGE;
 	}
-	/* Each attempt gets a fresh namespace: a late one is simply
-	 * forgotten. */
+	if (p->pcap_file) {
+		pcap_fd = open(p->pcap_file,
+			       O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (pcap_fd < 0) {
+			fprintf(stderr,
+				"tcpcheck: cannot write the pcap file %s: %s\n",
+				p->pcap_file, strerror(errno));
+			if (svg)
+				fclose(svg);
+			return EXIT_USAGE;
+		}
+	}
+	/* Each attempt gets a fresh namespace (and an empty pcap file): a
+	 * late one is simply forgotten. */
 	for (int try = 1; try <= RUN_ATTEMPTS && status == EXIT_RETRY; try++)
-		status = run_once(path, s, tl, c, p, svg, try);
+		status = run_once(path, s, tl, c, p, svg, pcap_fd, try);
+	if (pcap_fd >= 0) {
+		struct stat st;
+
+		/* A run that never got to capture (skipped, or its set-up
+		 * failed) wrote not even the file's header: better no file
+		 * than one that no reader takes. */
+		if (fstat(pcap_fd, &st) == 0 && st.st_size == 0)
+			(void)unlink(p->pcap_file);
+		close(pcap_fd);
+	}
 	if (svg && fclose(svg)) {
 		fprintf(stderr, "tcpcheck: cannot write %s: %s\n",
 			p->diagram_svg, strerror(errno));

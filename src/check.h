@@ -21,6 +21,10 @@ struct check_params {
 	size_t option_count;
 	const struct script_define *defines;
 	size_t define_count;
+	/* --pcap: the run's packets go to this file (NULL: none); it is
+	 * made or emptied once the script is known to be valid, before it
+	 * runs. */
+	const char *pcap_file;
 	bool parse_only;
 	bool dump_ast;
 	int verbose;

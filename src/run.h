@@ -3,6 +3,8 @@
 #ifndef TCPCHECK_RUN_H
 #define TCPCHECK_RUN_H
 
+#include <stdbool.h>
+
 #include "config.h"
 #include "diag.h"
 #include "diagram.h"
@@ -27,6 +29,10 @@ struct run_input {
 	const struct config *config;
 	const char *script_dir; /* commands run here, as the corpus expects */
 	const struct run_gate *gate; /* NULL: start at once */
+	/* --pcap: every packet of the run goes to the file open for writing
+	 * on pcap_fd (sniff_dump.c), which stays the caller's. */
+	bool pcap;
+	int pcap_fd;
 	/* Called once with the outcome, before the tear-down; may be NULL. */
 	void (*verdict)(const struct diag *d, void *arg);
 	void *verdict_arg;

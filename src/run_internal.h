@@ -39,6 +39,7 @@ struct run {
 	const struct run_input *in;
 	struct netns ns;
 	struct sniff *sniff;
+	struct sniff_dump *pcap; /* --pcap; NULL: none */
 	int timer_fd; /* run_poll_until's clock */
 	struct syscall_env env;
 	struct conn conn;

@@ -5,6 +5,7 @@
 #endif
 
 #include "sniff.h"
+#include "sniff_internal.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -131,9 +132,8 @@ static int ring_size(unsigned int snaplen)
 	return (int)size;
 }
 
-/* Everything that must happen before pcap_activate. */
-static pcap_t *sniff_create(const char *ifname, unsigned int snaplen,
-			    struct diag *d)
+pcap_t *sniff_pcap_create(const char *ifname, unsigned int snaplen,
+			  struct diag *d)
 {
 	char err[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_create(ifname, err);
@@ -210,7 +210,7 @@ int sniff_open(struct sniff **out, const char *ifname, int tun_fd,
 	if (!s)
 		return diag_set(d, EXIT_INTERNAL, NULL, "out of memory");
 	s->tun_fd = tun_fd;
-	s->pcap = sniff_create(ifname, snaplen, d);
+	s->pcap = sniff_pcap_create(ifname, snaplen, d);
 	if (!s->pcap || sniff_activate(s, ifname, d) < 0) {
 		free(s);
 		return -1;

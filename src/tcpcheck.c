@@ -29,6 +29,13 @@ static void usage(FILE *out)
 	      "      --shard I/N            only the runs of shard I of N\n"
 	      "      --junit FILE           write JUnit XML to FILE\n"
 	      "      --tap                  TAP 13 on standard output\n"
+	      "      --pcap FILE            write the run's packets (both ways) to\n"
+	      "                             FILE, a pcap file; one run only\n"
+	      "      --pcap-dir DIR         a pcap file per run in DIR, named after\n"
+	      "                             the run: PATH with / as %2F and %\n"
+	      "                             as %25, then .VARIANT.pcap\n"
+	      "      --pcap-dir-failed      with --pcap-dir: keep the failed runs'\n"
+	      "                             files only\n"
 	      "  -v, --verbose              print every event as it happens\n"
 	      "  -D, --define NAME=VALUE    substitute VALUE for the word NAME\n"
 	      "      --parse-only           check the syntax only\n"
@@ -171,9 +178,14 @@ static int parse_batch_option(struct cli *cli, const char *name, char *value,
 		cli->batch_asked = b->tap = true;
 		return 1;
 	}
+	if (is_name(name, "pcap_dir_failed", NULL)) {
+		cli->batch_asked = b->pcap_failed_only = true;
+		return 1;
+	}
 	if (!is_name(name, "jobs", "timeout") &&
 	    !is_name(name, "shard", "junit") &&
-	    !is_name(name, "ip_version", NULL))
+	    !is_name(name, "ip_version", "pcap") &&
+	    !is_name(name, "pcap_dir", NULL))
 		return 0;
 	if (!value && *argi + 1 >= argc) {
 		fprintf(stderr, "tcpcheck: option --%s needs a value\n", name);
@@ -185,7 +197,16 @@ static int parse_batch_option(struct cli *cli, const char *name, char *value,
 		cli->ip_version = value;
 		return 1;
 	}
+	/* One script, or a batch of one run (checked by the batch). */
+	if (is_name(name, "pcap", NULL)) {
+		cli->params.pcap_file = value;
+		return 1;
+	}
 	cli->batch_asked = true;
+	if (is_name(name, "pcap_dir", NULL)) {
+		b->pcap_dir = value;
+		return 1;
+	}
 	if (is_name(name, "jobs", NULL))
 		return parse_number("--jobs", value, 1, &b->jobs) ? -1 : 1;
 	if (is_name(name, "timeout", NULL)) {
@@ -319,6 +340,30 @@ static int parse_short_option(struct cli *cli, int *argi, int argc,
 	return 1000 + EXIT_USAGE;
 }
 
+/* The pcap options that make no sense together. */
+static int check_pcap_options(const struct cli *cli)
+{
+	const struct batch_options *b = &cli->batch;
+
+	if (cli->params.pcap_file && b->pcap_dir) {
+		fprintf(stderr, "tcpcheck: --pcap and --pcap-dir exclude each "
+				"other\n");
+		return -1;
+	}
+	if (b->pcap_failed_only && !b->pcap_dir) {
+		fprintf(stderr, "tcpcheck: --pcap-dir-failed needs --pcap-dir "
+				"DIR\n");
+		return -1;
+	}
+	if ((cli->params.pcap_file && !*cli->params.pcap_file) ||
+	    (b->pcap_dir && !*b->pcap_dir)) {
+		fprintf(stderr, "tcpcheck: --pcap%s wants a path, got ''\n",
+			b->pcap_dir ? "-dir" : "");
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_command_line(struct cli *cli, int argc, char **argv)
 {
 	bool only_files = false;
@@ -350,7 +395,7 @@ static int parse_command_line(struct cli *cli, int argc, char **argv)
 		usage(stderr);
 		return 1000 + EXIT_USAGE;
 	}
-	return 0;
+	return check_pcap_options(cli) ? 1000 + EXIT_USAGE : 0;
 }
 
 static bool wants_batch(const struct cli *cli)

@@ -422,6 +422,77 @@ static void test_longest_first(void **state)
 	assert_ptr_equal(jobs[4].path, p[3]);
 }
 
+static void assert_pcap_name(const char *dir, const char *path,
+			     const char *variant, const char *want)
+{
+	char *got = batch_pcap_name(dir, path, variant);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* One file name per run, and no two runs with the same: '/' and the
+ * escape character itself are escaped, so a/b_c and a_b/c, or a%2Fb and
+ * a/b, stay apart. */
+static void test_pcap_names(void **state)
+{
+	(void)state;
+	assert_pcap_name("out", "testdata/states/closed.pkt", "ipv4",
+			 "out/testdata%2Fstates%2Fclosed.pkt.ipv4.pcap");
+	assert_pcap_name("out/", "x.pkt", "ipv4-mapped-ipv6",
+			 "out/x.pkt.ipv4-mapped-ipv6.pcap");
+	assert_pcap_name("/", "/abs/x.pkt", "ipv6", "/%2Fabs%2Fx.pkt.ipv6.pcap");
+	assert_pcap_name("d", "a/b_c.pkt", "ipv4", "d/a%2Fb_c.pkt.ipv4.pcap");
+	assert_pcap_name("d", "a_b/c.pkt", "ipv4", "d/a_b%2Fc.pkt.ipv4.pcap");
+	assert_pcap_name("d", "a%2Fb.pkt", "ipv4", "d/a%252Fb.pkt.ipv4.pcap");
+	assert_pcap_name("d", "a/b.pkt", "ipv4", "d/a%2Fb.pkt.ipv4.pcap");
+}
+
+/* A name past 255 bytes keeps its end behind its hash: still one valid
+ * file name, still apart from its neighbours. */
+static void test_pcap_long_names(void **state)
+{
+	char path[400], other[400];
+	char *a, *b;
+
+	(void)state;
+	memset(path, 'p', sizeof(path));
+	memcpy(path + sizeof(path) - 12, "/script.pkt", 12);
+	memcpy(other, path, sizeof(other));
+	other[0] = 'q';
+	a = batch_pcap_name("d", path, "ipv4");
+	b = batch_pcap_name("d", other, "ipv4");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(strlen(a), 2 + 255);
+	assert_int_equal(strlen(b), 2 + 255);
+	assert_string_equal(a + strlen(a) - 23, "%2Fscript.pkt.ipv4.pcap");
+	assert_true(strcmp(a, b) != 0);
+	assert_int_equal(a[2 + 8], '-');
+	free(a);
+	free(b);
+}
+
+static void test_pcap_dir_make(void **state)
+{
+	const char *root = *state;
+	char dir[512], err[1024];
+	char file[512];
+
+	snprintf(dir, sizeof(dir), "%s/new/deeper/", root);
+	assert_int_equal(batch_pcap_dir_make(dir, err, sizeof(err)), 0);
+	/* Made already: fine. */
+	assert_int_equal(batch_pcap_dir_make(dir, err, sizeof(err)), 0);
+	make_file(root, "plain");
+	snprintf(file, sizeof(file), "%s/plain", root);
+	assert_int_equal(batch_pcap_dir_make(file, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "Not a directory"));
+	snprintf(dir, sizeof(dir), "%s/plain/below", root);
+	assert_int_equal(batch_pcap_dir_make(dir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot write in"));
+}
+
 static void test_jobserver_parse(void **state)
 {
 	char *fifo;
@@ -504,6 +575,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_script_length, tree_setup,
 					    tree_teardown),
 	    cmocka_unit_test_setup_teardown(test_longest_first, tree_setup,
+					    tree_teardown),
+	    cmocka_unit_test(test_pcap_names),
+	    cmocka_unit_test(test_pcap_long_names),
+	    cmocka_unit_test_setup_teardown(test_pcap_dir_make, tree_setup,
 					    tree_teardown),
 	    cmocka_unit_test(test_jobserver_parse),
 	    cmocka_unit_test(test_jobserver_slots),
