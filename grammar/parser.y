@@ -119,7 +119,7 @@ static void yyerror(YYLTYPE *loc, struct parser_state *st, const char *msg);
 %type <options> option_list
 %type <packet> packet packet_body tcp_head udp opt_quoted
 %type <expr> expr primary item
-%type <exprs> opt_args args opt_items items
+%type <exprs> opt_args args opt_items items opt_words
 %type <event> event
 
 %destructor { free($$); } <text>
@@ -182,9 +182,9 @@ stray_option:
 event:
 	  timing packet
 		{ $$ = event_new_packet(&$1, $2, &@$); }
-	| timing WORD '(' opt_args ')' '=' expr opt_word opt_note
-		{ $$ = event_new_syscall(&$1, $2, &@2, $4, $7, $8, &@8,
-					 $9, &@$); }
+	| timing WORD '(' opt_args ')' '=' expr opt_words opt_note
+		{ $$ = event_new_syscall_words(&$1, $2, &@2, $4, $7, $8, $9,
+					       &@$); }
 	| timing COMMAND
 		{ $$ = event_new_command(&$1, $2, &@$); }
 	| timing CODE
@@ -355,6 +355,13 @@ opt_cookie:
 opt_word:
 	  %empty { $$ = NULL; }
 	| WORD
+	;
+
+/* After a call's result: its errno, or more names (tcp_states() = A B C);
+ * timeline.c says which a call takes. */
+opt_words:
+	  %empty { $$ = expr_list_new(); }
+	| opt_words WORD { $$ = expr_list_append($1, expr_new_word($2, &@2)); }
 	;
 
 opt_note:

@@ -20,6 +20,7 @@
 #include "batch_internal.h"
 #include "diag.h"
 #include "jobserver.h"
+#include "tracefs.h"
 #include "keeper.h"
 #include "report.h"
 #include "netns.h"
@@ -905,6 +906,9 @@ static int batch_go(struct batch *b)
 	}
 	stop_all(b);
 	reap_orphans();
+	/* A run killed (--timeout, a signal) could not remove its state
+	 * trace's tracefs instance; with every run gone, they go. */
+	(void)tracefs_sweep();
 	keeper_stop();
 	return broken ? batch_worse(conclude(b), EXIT_INTERNAL) : conclude(b);
 }

@@ -125,7 +125,18 @@ static int set_bind_port(struct config *c, const char *v, const char *n,
 static int set_connect_port(struct config *c, const char *v, const char *n,
 			    const struct src_loc *l, struct diag *d)
 {
+	c->connect_port_set = true;
 	return set_port(&c->connect_port, v, n, l, d);
+}
+
+static int set_state_trace(struct config *c, const char *v, const char *n,
+			   const struct src_loc *l, struct diag *d)
+{
+	if (v && (!strcmp(v, "auto") || !strcmp(v, "sampling"))) {
+		c->state_trace_sampling = !strcmp(v, "sampling");
+		return 0;
+	}
+	return bad_value(n, v, l, d, "expected auto or sampling");
 }
 
 static int set_tolerance_usecs(struct config *c, const char *value,
@@ -244,6 +255,7 @@ static const struct opt_desc options[] = {
 	{"netmask_ip", OPT_VALUE, set_netmask_ip},
 	{"bind_port", OPT_VALUE, set_bind_port},
 	{"connect_port", OPT_VALUE, set_connect_port},
+	{"state_trace", OPT_VALUE, set_state_trace},
 	{"tolerance_usecs", OPT_VALUE, set_tolerance_usecs},
 	{"tolerance_percent", OPT_VALUE, set_tolerance_percent},
 	{"mtu", OPT_VALUE, set_mtu},

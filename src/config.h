@@ -27,6 +27,10 @@ struct config {
 	char netmask_ip[CONFIG_ADDR_MAX];
 	uint16_t bind_port;
 	uint16_t connect_port;
+	bool connect_port_set; /* given: the tool's port is the script's */
+	/* --state_trace=sampling: read states over sock_diag even where the
+	 * tracepoint is there (statetrace.h); the default is auto. */
+	bool state_trace_sampling;
 	int64_t tolerance_usecs;
 	double tolerance_percent;
 	int mtu;

@@ -12,7 +12,19 @@ void conn_init(struct conn *c, const struct config *config)
 	c->local_port = config->bind_port;
 	c->local_port_known = true;
 	c->remote_port = CONN_REMOTE_PORT_BASE;
+	c->connect_port = config->connect_port;
+	c->passive_first = CONN_REMOTE_PORT_BASE;
+	c->passive_last = 65535;
 	seqmap_init(&c->map);
+}
+
+void conn_use_tool_ports(struct conn *c, uint16_t first, uint16_t count)
+{
+	if (!c->config->connect_port_set)
+		c->connect_port = first;
+	c->passive_first = (uint16_t)(first + 1);
+	c->passive_last = (uint16_t)(first + count - 1);
+	c->remote_port = c->passive_first;
 }
 
 void conn_active_open(struct conn *c, int64_t now)
@@ -20,7 +32,7 @@ void conn_active_open(struct conn *c, int64_t now)
 	c->active = true;
 	c->active_since = now;
 	c->local_port_known = false;
-	c->remote_port = c->config->connect_port;
+	c->remote_port = c->connect_port;
 	c->have_rcv_nxt = false;
 	seqmap_init(&c->map);
 }
@@ -32,7 +44,9 @@ static void passive_syn(struct conn *c)
 	if (c->active)
 		return;
 	if (c->passive_synced) {
-		c->remote_port++;
+		c->remote_port = c->remote_port >= c->passive_last
+					 ? c->passive_first
+					 : (uint16_t)(c->remote_port + 1);
 		c->passive_synced = false;
 		c->have_rcv_nxt = false;
 		seqmap_init(&c->map);

@@ -21,6 +21,10 @@ struct conn {
 	const struct config *config;
 	uint16_t local_port;  /* the stack's */
 	uint16_t remote_port; /* the tool's */
+	uint16_t connect_port; /* the tool's when the stack connects */
+	/* The tool's ports for connections the stack accepts: the next is
+	 * one up, from first back to first after last. */
+	uint16_t passive_first, passive_last;
 	bool local_port_known;
 	bool active;          /* the stack connected (client side) */
 	bool passive_synced;  /* an inbound ACK followed the inbound SYN */
@@ -35,6 +39,12 @@ struct conn {
 };
 
 void conn_init(struct conn *c, const struct config *config);
+
+/* Put the tool's side of every connection in the count ports from first
+ * (a run's own, for the state trace): connect() goes to the first unless
+ * the script chose its port, accepted connections come from the
+ * others. Call before the first event. */
+void conn_use_tool_ports(struct conn *c, uint16_t first, uint16_t count);
 
 /* The stack starts a connection of its own (connect, sendto) at time now
  * (run clock, ns): its port comes from its next SYN sent from then on. */

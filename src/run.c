@@ -130,7 +130,8 @@ static int check_own_lateness(struct run *r, const struct tl_event *te,
 {
 	/* --stats counts what tcpcheck does itself: packets, calls and
 	 * commands, measured where their lateness is judged. */
-	if (r->in->config->stats && !s->any && te->kind != TL_STATE)
+	if (r->in->config->stats && !s->any && te->kind != TL_STATE &&
+	    te->kind != TL_STATES)
 		stats_add(&r->sched_error, when - s->start);
 	if (s->any || when <= s->start + s->tol)
 		return 0;
@@ -307,6 +308,12 @@ static int run_event(struct run *r, const struct tl_event *te,
 		if (check_own_lateness(r, te, s, run_now(), d))
 			return -1;
 		return run_state(r, te, s, d);
+	case TL_STATES:
+		if (run_wait_until(r, s->start, d))
+			return -1;
+		if (check_own_lateness(r, te, s, run_now(), d))
+			return -1;
+		return run_states(r, te, s, d);
 	case TL_COMMAND:
 		return do_command(r, te, s, d);
 	case TL_CODE:
@@ -394,6 +401,7 @@ static int run_events(struct run *r, struct diag *d)
 		else
 			printf("# events on any CPU (which one keeps the "
 			       "kernel's time is not known yet)\n");
+		run_trace_describe(r);
 	}
 	r->prev_sched = r->t0;
 	r->prev_actual = r->t0;
@@ -410,6 +418,10 @@ static int run_events(struct run *r, struct diag *d)
 		run_diagram_step(r, te);
 		r->prev = te;
 		r->prev_sched = s.start;
+		/* In the gap before the next event: a time-wait socket is
+		 * looked for while it is sure to be there (statetrace.c). */
+		if (run_trace_poll(r, d))
+			return -1;
 	}
 	/* Blocking calls still out must still return on time. */
 	while (run_pending_count(r) > 0) {
@@ -450,6 +462,10 @@ static int set_up(struct run *r, struct diag *d)
 		nc.prefix_len = c->prefix_len;
 	nc.mtu = (unsigned int)c->mtu;
 	nc.vnet_hdr = c->mss > 0;
+	conn_init(&r->conn, c);
+	r->env.remote = c->remote;
+	if (run_trace_open(r, d))
+		return -1;
 	r->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (r->timer_fd < 0)
 		return diag_set(d, EXIT_INTERNAL, NULL, "timerfd_create: %s",
@@ -476,12 +492,10 @@ static int set_up(struct run *r, struct diag *d)
 	r->env.family = c->socket_family;
 	r->env.local = c->local;
 	r->env.local_len = c->addr_len;
-	r->env.remote = c->remote;
 	r->env.remote_len = c->addr_len;
 	r->env.fds = fdmap_new();
 	if (!r->env.fds)
 		return diag_set(d, EXIT_INTERNAL, NULL, "out of memory");
-	conn_init(&r->conn, c);
 	return 0;
 }
 
@@ -494,6 +508,8 @@ static void tear_down(struct run *r)
 	size_t len;
 
 	run_pending_cancel(r);
+	/* Before the tear-down's own resets: they are no script's. */
+	run_trace_close(r);
 	if (r->ns.tun_fd >= 0) {
 		int ended;
 

@@ -15,6 +15,10 @@
 #include "syscalls/syscalls.h"
 
 #define RUN_PENDING_MAX 8
+/* Connections whose state checks a run remembers (run_states.c). */
+#define RUN_VIEWS_MAX 16
+
+struct statetrace;
 
 /* When one event is due: absolute CLOCK_MONOTONIC nanoseconds. */
 struct slot {
@@ -22,6 +26,17 @@ struct slot {
 	int64_t tol;
 	int64_t end_tol; /* a blocking call's return: from the gap to end */
 	bool any; /* '*': no time check */
+};
+
+/* Where the last state check of one connection left its state trace:
+ * tcp_states lists the changes after it. */
+struct state_view {
+	bool used;
+	uint16_t local_port, remote_port; /* local 0: not known yet */
+	int fd;      /* the script fd that last asked about it, or -1 */
+	size_t next; /* the first change not seen by a check */
+	bool has_last;
+	enum tcp_state_id last; /* the state the last check found */
 };
 
 /* A call that went to sleep in the kernel and is judged when it returns. */
@@ -64,6 +79,10 @@ struct run {
 	const struct tl_event *diagram_seg_te;
 	int64_t diagram_seg_ts;
 	bool diagram_connected;
+	struct statetrace *trace; /* NULL: no state trace wanted */
+	size_t trace_logged;      /* changes -v has printed */
+	struct state_view views[RUN_VIEWS_MAX];
+	unsigned view_next; /* the view to reuse when all are taken */
 };
 
 int64_t run_now(void);
@@ -102,5 +121,21 @@ int run_command(struct run *r, const char *command,
 void run_log(const struct run *r, int64_t when, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void run_log_packet(const struct run *r, int64_t when, const struct event *ev);
+
+/* run_states.c */
+int run_trace_open(struct run *r, struct diag *d);
+void run_trace_describe(const struct run *r);
+/* Read the trace (sample, without the tracepoint) and print what is new
+ * with -v; after each event. */
+int run_trace_poll(struct run *r, struct diag *d);
+void run_trace_close(struct run *r);
+/* Around a tcp_state check: the trace read up to now (call before
+ * reading the state), then what the check found. */
+size_t run_trace_mark(struct run *r, const struct tl_event *te,
+		      struct diag *d);
+void run_trace_checked(struct run *r, const struct tl_event *te,
+		       size_t mark, enum tcp_state_id st);
+int run_states(struct run *r, const struct tl_event *te,
+	       const struct slot *s, struct diag *d);
 
 #endif

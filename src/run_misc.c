@@ -73,9 +73,12 @@ int run_state(struct run *r, const struct tl_event *te, const struct slot *s,
 {
 	int64_t deadline = te->window ? s->end + s->tol : s->start;
 	enum tcp_state_id st = TCP_STATE_CLOSED;
+	size_t mark;
 
 	for (;;) {
-		if (read_state(r, te, &st, d)) {
+		/* Changes the trace holds after this are for tcp_states. */
+		mark = run_trace_mark(r, te, d);
+		if (diag_failed(d) || read_state(r, te, &st, d)) {
 			if (d->loc.first_line == 0) /* sockstate has no lines */
 				d->loc = te->ev->loc;
 			return -1;
@@ -93,8 +96,10 @@ int run_state(struct run *r, const struct tl_event *te, const struct slot *s,
 			sockstate_name(st));
 	else
 		run_log(r, run_now(), "tcp_state() = %s", sockstate_name(st));
-	if (st == te->state.state)
+	if (st == te->state.state) {
+		run_trace_checked(r, te, mark, st);
 		return 0;
+	}
 	diag_set(d, EXIT_FAIL, &te->ev->u.syscall.result->loc,
 		 "expected state %s, got %s",
 		 sockstate_name(te->state.state), sockstate_name(st));

@@ -263,6 +263,34 @@ struct event *event_new_syscall(const struct event_timing *timing, char *name,
 	return e;
 }
 
+struct event *event_new_syscall_words(const struct event_timing *timing,
+				      char *name, const struct src_loc *name_loc,
+				      struct expr_list *args,
+				      struct expr *result,
+				      struct expr_list *words, char *note,
+				      const struct src_loc *loc)
+{
+	struct expr_list rest = take_list(words);
+	char *errno_name = NULL;
+	struct src_loc errno_loc = {0};
+	struct event *e;
+
+	if (rest.count > 0) {
+		struct expr *first = rest.items[0];
+
+		errno_name = first->u.text;
+		errno_loc = first->loc;
+		first->u.text = NULL;
+		expr_free(first);
+		memmove(rest.items, rest.items + 1,
+			--rest.count * sizeof(rest.items[0]));
+	}
+	e = event_new_syscall(timing, name, name_loc, args, result, errno_name,
+			      &errno_loc, note, loc);
+	e->u.syscall.more_words = rest;
+	return e;
+}
+
 struct event *event_new_command(const struct event_timing *timing,
 				char *command, const struct src_loc *loc)
 {
@@ -298,6 +326,7 @@ void event_free(struct event *e)
 		expr_free(e->u.syscall.result);
 		free(e->u.syscall.errno_name);
 		free(e->u.syscall.note);
+		expr_list_clear(&e->u.syscall.more_words);
 		break;
 	case EVENT_COMMAND:
 		free(e->u.command);

@@ -251,6 +251,8 @@ struct syscall_spec {
 	char *errno_name;     /* EINPROGRESS, or NULL */
 	struct src_loc errno_loc;
 	char *note;           /* (free text) after the errno, or NULL */
+	/* Names after the errno: the rest of tcp_states() = A B C. */
+	struct expr_list more_words;
 };
 
 struct event {
@@ -398,6 +400,14 @@ struct event *event_new_syscall(const struct event_timing *timing, char *name,
 				char *errno_name,
 				const struct src_loc *errno_loc, char *note,
 				const struct src_loc *loc);
+/* The same, with every name written after the result: the first is the
+ * errno, the others go to more_words. */
+struct event *event_new_syscall_words(const struct event_timing *timing,
+				      char *name, const struct src_loc *name_loc,
+				      struct expr_list *args,
+				      struct expr *result,
+				      struct expr_list *words, char *note,
+				      const struct src_loc *loc);
 struct event *event_new_command(const struct event_timing *timing,
 				char *command, const struct src_loc *loc);
 struct event *event_new_code(const struct event_timing *timing, char *code,

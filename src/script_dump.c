@@ -396,6 +396,12 @@ static void dump_syscall(FILE *out, const struct syscall_spec *sc, int depth)
 	} else {
 		fputs("errno none\n", out);
 	}
+	/* Only tcp_states has them: older trees stay as they were. */
+	if (sc->more_words.count) {
+		dump_indent(out, depth);
+		fprintf(out, "more words (%zu)\n", sc->more_words.count);
+		dump_expr_list(out, &sc->more_words, depth + 1);
+	}
 	dump_indent(out, depth);
 	fputs("note ", out);
 	dump_text(out, sc->note);

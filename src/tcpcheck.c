@@ -55,6 +55,8 @@ static void usage(FILE *out)
 	      "                             of N-byte segments\n"
 	      "      --bind_port=N          port bind() uses (default 8080)\n"
 	      "      --connect_port=N       port connect() uses (default 8080)\n"
+	      "      --state_trace=sampling read states over sock_diag, not the\n"
+	      "                             tracepoint (default auto)\n"
 	      "      --tolerance_usecs=N    timing tolerance (default 4000)\n"
 	      "      --tolerance_percent=P  relative tolerance (default 12.5)\n"
 	      "      --strict_segments      never merge outbound segments\n"

@@ -107,6 +107,46 @@ static int check_packet(const struct event *ev, struct tl_event *te,
 	return p->proto == PROTO_ICMP ? 0 : check_tcp_spec(p, d);
 }
 
+/* The fd argument that tcp_state and tcp_states share. */
+static int check_state_fd(const struct event *ev, struct tl_event *te,
+			  struct diag *d)
+{
+	const struct syscall_spec *sc = &ev->u.syscall;
+
+	if (sc->args.count > 1)
+		return diag_set(d, EXIT_USAGE, &sc->name_loc,
+				"%s takes at most one argument, an fd",
+				sc->name);
+	if (sc->args.count == 1) {
+		const struct expr *a = sc->args.items[0];
+
+		if (a->kind != EXPR_INT || a->u.num < 0 || a->u.num > 65535)
+			return diag_set(d, EXIT_USAGE, &a->loc,
+					"%s wants a file descriptor number",
+					sc->name);
+		te->state.has_fd = true;
+		te->state.fd = (int)a->u.num;
+	}
+	return 0;
+}
+
+/* ... and their timing. */
+static int check_state_timing(const struct event *ev,
+			      const struct tl_event *te, struct diag *d)
+{
+	const struct syscall_spec *sc = &ev->u.syscall;
+
+	if (te->blocking)
+		return diag_set(d, EXIT_USAGE, &ev->timing.start.loc,
+				"%s cannot block; use a window a~b",
+				sc->name);
+	if (te->time_kind == TIME_ANY)
+		return diag_set(d, EXIT_USAGE, &ev->timing.start.loc,
+				"'*' only fits outbound packets; a state is "
+				"checked at a time or in a window a~b");
+	return 0;
+}
+
 /* tcp_state(fd) = NAME, or tcp_state() = NAME for the script's
  * connection (SCRIPT-LANGUAGE.md 7.1). */
 static int check_state(const struct event *ev, struct tl_event *te,
@@ -115,19 +155,8 @@ static int check_state(const struct event *ev, struct tl_event *te,
 	const struct syscall_spec *sc = &ev->u.syscall;
 	const struct expr *r = sc->result;
 
-	if (sc->args.count > 1)
-		return diag_set(d, EXIT_USAGE, &sc->name_loc,
-				"tcp_state takes at most one argument, an fd");
-	if (sc->args.count == 1) {
-		const struct expr *a = sc->args.items[0];
-
-		if (a->kind != EXPR_INT || a->u.num < 0 || a->u.num > 65535)
-			return diag_set(d, EXIT_USAGE, &a->loc,
-					"tcp_state wants a file descriptor "
-					"number");
-		te->state.has_fd = true;
-		te->state.fd = (int)a->u.num;
-	}
+	if (check_state_fd(ev, te, d))
+		return -1;
 	if (!r || r->kind != EXPR_WORD)
 		return diag_set(d, EXIT_USAGE, r ? &r->loc : &sc->name_loc,
 				"tcp_state wants a state name after '=', "
@@ -138,14 +167,58 @@ static int check_state(const struct event *ev, struct tl_event *te,
 	if (sc->errno_name)
 		return diag_set(d, EXIT_USAGE, &sc->errno_loc,
 				"tcp_state has no errno");
-	if (te->blocking)
-		return diag_set(d, EXIT_USAGE, &ev->timing.start.loc,
-				"tcp_state cannot block; use a window a~b");
-	if (te->time_kind == TIME_ANY)
-		return diag_set(d, EXIT_USAGE, &ev->timing.start.loc,
-				"'*' only fits outbound packets; a state is "
-				"checked at a time or in a window a~b");
+	if (check_state_timing(ev, te, d))
+		return -1;
 	te->kind = TL_STATE;
+	return 0;
+}
+
+static int add_state_name(struct tl_event *te, const char *name,
+			  const struct src_loc *loc, struct diag *d)
+{
+	if (te->state.count == TL_STATES_MAX)
+		return diag_set(d, EXIT_USAGE, loc,
+				"tcp_states lists %d state changes at most",
+				TL_STATES_MAX);
+	if (sockstate_parse(name, &te->state.seq[te->state.count]))
+		return diag_set(d, EXIT_USAGE, loc, "unknown TCP state '%s'",
+				name);
+	te->state.count++;
+	te->state.seq_loc.last_line = loc->last_line;
+	te->state.seq_loc.last_col = loc->last_col;
+	return 0;
+}
+
+/* tcp_states([fd]) = NAME NAME ...: the states a connection entered
+ * since its previous state check, in order. The names after the first
+ * reach the tree as an errno and more words. */
+static int check_states(const struct event *ev, struct tl_event *te,
+			struct diag *d)
+{
+	const struct syscall_spec *sc = &ev->u.syscall;
+	const struct expr *r = sc->result;
+
+	if (check_state_fd(ev, te, d))
+		return -1;
+	if (!r || r->kind != EXPR_WORD)
+		return diag_set(d, EXIT_USAGE, r ? &r->loc : &sc->name_loc,
+				"tcp_states wants the state names after '=', "
+				"e.g. FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT");
+	te->state.seq_loc = r->loc;
+	if (add_state_name(te, r->u.text, &r->loc, d))
+		return -1;
+	if (sc->errno_name &&
+	    add_state_name(te, sc->errno_name, &sc->errno_loc, d))
+		return -1;
+	for (size_t i = 0; i < sc->more_words.count; i++) {
+		const struct expr *w = sc->more_words.items[i];
+
+		if (add_state_name(te, w->u.text, &w->loc, d))
+			return -1;
+	}
+	if (check_state_timing(ev, te, d))
+		return -1;
+	te->kind = TL_STATES;
 	return 0;
 }
 
@@ -154,6 +227,12 @@ static int check_syscall(const struct event *ev, struct tl_event *te,
 {
 	const struct syscall_spec *sc = &ev->u.syscall;
 
+	if (!strcmp(sc->name, "tcp_states"))
+		return check_states(ev, te, d);
+	if (sc->more_words.count)
+		return diag_set(d, EXIT_USAGE, &sc->more_words.items[0]->loc,
+				"one errno at most after a call's result; "
+				"only tcp_states takes a list of names");
 	if (!strcmp(sc->name, "tcp_state"))
 		return check_state(ev, te, d);
 	if (te->window || te->time_kind == TIME_ANY)

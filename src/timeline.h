@@ -13,11 +13,15 @@
 
 struct prepared_call;
 
+/* The longest sequence a tcp_states() line may name. */
+#define TL_STATES_MAX 16
+
 enum tl_kind {
 	TL_INBOUND,  /* inject a TCP segment */
 	TL_OUTBOUND, /* expect a TCP segment from the stack */
 	TL_SYSCALL,
 	TL_STATE,    /* tcp_state([fd]) = NAME */
+	TL_STATES,   /* tcp_states([fd]) = NAME NAME ... */
 	TL_COMMAND,
 	TL_CODE,     /* %{ }%: snapshot now, python after the last event */
 };
@@ -34,8 +38,12 @@ struct tl_event {
 	struct {
 		bool has_fd;
 		int fd;
-		enum tcp_state_id state;
-	} state; /* TL_STATE */
+		enum tcp_state_id state; /* TL_STATE */
+		/* TL_STATES: the new states, in order */
+		size_t count;
+		enum tcp_state_id seq[TL_STATES_MAX];
+		struct src_loc seq_loc; /* from the first name to the last */
+	} state; /* TL_STATE, TL_STATES */
 };
 
 struct timeline {

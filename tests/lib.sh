@@ -27,6 +27,14 @@ can_run_kernel() {
 	[ $? -ne 77 ]
 }
 
+# Can runs here trace states with the tracepoint (root, tracefs)? Else
+# they sample, and what pins "state trace: tracepoint" cannot hold.
+can_trace() {
+	[ -d /sys/kernel/tracing/instances ] &&
+		[ -w /sys/kernel/tracing/instances ] &&
+		[ -r /sys/kernel/tracing/events/sock/inet_sock_set_state/format ]
+}
+
 finish() {
 	printf '%d passed, %d failed\n' "$pass" "$fail"
 	[ "$fail" -eq 0 ] || exit 1

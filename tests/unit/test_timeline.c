@@ -237,6 +237,39 @@ static void test_tcp_state(void **state)
 	assert_int_equal(e[4].state.state, TCP_STATE_ESTABLISHED);
 }
 
+static void test_tcp_states(void **state)
+{
+	struct fixture *fx = build_ok(state,
+				      SOCKET
+				      "+0 tcp_states() = FIN_WAIT1 CLOSING "
+				      "TIME-WAIT\n"
+				      "+0 tcp_states(4) = CLOSED\n"
+				      "+0~+1 tcp_states() = LAST_ACK CLOSE\n",
+				      4);
+	const struct tl_event *e = fx->tl.events;
+
+	for (size_t i = 1; i < 4; i++) {
+		assert_int_equal(e[i].kind, TL_STATES);
+		assert_null(e[i].call);
+	}
+	assert_false(e[1].state.has_fd);
+	assert_int_equal(e[1].state.count, 3);
+	assert_int_equal(e[1].state.seq[0], TCP_STATE_FIN_WAIT_1);
+	assert_int_equal(e[1].state.seq[1], TCP_STATE_CLOSING);
+	assert_int_equal(e[1].state.seq[2], TCP_STATE_TIME_WAIT);
+	/* The caret spans the list: "FIN_WAIT1 CLOSING TIME-WAIT" (the
+	 * end is one past its last column). */
+	assert_int_equal(e[1].state.seq_loc.first_col, 19);
+	assert_int_equal(e[1].state.seq_loc.last_col, 46);
+	assert_true(e[2].state.has_fd);
+	assert_int_equal(e[2].state.fd, 4);
+	assert_int_equal(e[2].state.count, 1);
+	assert_int_equal(e[2].state.seq[0], TCP_STATE_CLOSED);
+	assert_true(e[3].window);
+	assert_int_equal(e[3].state.count, 2);
+	assert_int_equal(e[3].state.seq[1], TCP_STATE_CLOSED);
+}
+
 /* A failed build leaves an empty timeline, safe to free again. */
 static void test_failure_leaves_empty_timeline(void **state)
 {
@@ -364,6 +397,28 @@ static const struct error_case error_cases[] = {
 	{"tcp_state_blocking", SOCKET "+0...1 tcp_state(3) = LISTEN\n", 2, 1,
 	 "tcp_state cannot block; use a window a~b"},
 
+	/* tcp_states */
+	{"tcp_states_unknown_third", SOCKET
+	 "+0 tcp_states() = FIN_WAIT1 CLOSING TIMEWAIT\n", 2, 37,
+	 "unknown TCP state 'TIMEWAIT'"},
+	{"tcp_states_number", SOCKET "+0 tcp_states() = 1\n", 2, 19,
+	 "tcp_states wants the state names after '=', e.g. FIN_WAIT_1 "
+	 "FIN_WAIT_2 TIME_WAIT"},
+	{"tcp_states_two_args", SOCKET "+0 tcp_states(3, 4) = LISTEN\n", 2, 4,
+	 "tcp_states takes at most one argument, an fd"},
+	{"tcp_states_blocking", SOCKET "+0...1 tcp_states() = CLOSED\n", 2, 1,
+	 "tcp_states cannot block; use a window a~b"},
+	{"tcp_states_too_many", SOCKET "+0 tcp_states() = CLOSED CLOSED CLOSED "
+	 "CLOSED CLOSED CLOSED CLOSED CLOSED CLOSED CLOSED CLOSED CLOSED "
+	 "CLOSED CLOSED CLOSED CLOSED CLOSED\n", 2, 131,
+	 "tcp_states lists 16 state changes at most"},
+	{"call_two_words", SOCKET "+0 close(3) = -1 EBADF EAGAIN\n", 2, 24,
+	 "one errno at most after a call's result; only tcp_states takes a "
+	 "list of names"},
+	{"tcp_state_list", SOCKET "+0 tcp_state() = LISTEN CLOSED CLOSED\n", 2,
+	 32, "one errno at most after a call's result; only tcp_states takes "
+	 "a list of names"},
+
 	/* Valid packetdrill that tcpcheck does not run yet: located at the
 	 * construct (udp at the whole line, which has no other anchor). */
 	{"udp", SOCKET "+0 < udp (1000)\n", 2, 1,
@@ -442,6 +497,7 @@ static const struct CMUnitTest valid_tests[] = {
 	FIXTURE(test_blocking_calls),
 	FIXTURE(test_any_time),
 	FIXTURE(test_tcp_state),
+	FIXTURE(test_tcp_states),
 	FIXTURE(test_failure_leaves_empty_timeline),
 	FIXTURE(test_error_rendering),
 };

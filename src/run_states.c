@@ -1,0 +1,331 @@
+/* The run's state trace (statetrace.h) and the tcp_states assertion: the
+ * states a connection entered since its previous state check. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "run_internal.h"
+#include "statetrace.h"
+
+/* How often a windowed tcp_states looks again. */
+#define STATES_POLL_NS 1000000LL
+/* The most changes a diagnostic lists. */
+#define STATES_SHOWN_MAX 32
+
+static bool wants_trace(const struct run *r)
+{
+	const struct timeline *tl = r->in->timeline;
+
+	if (r->in->config->verbose)
+		return true;
+	for (size_t i = 0; i < tl->count; i++)
+		if (tl->events[i].kind == TL_STATES)
+			return true;
+	return false;
+}
+
+/* Before the namespace and before the first event: a run that traces
+ * puts the tool's ports where its filter looks. */
+int run_trace_open(struct run *r, struct diag *d)
+{
+	const struct config *c = r->in->config;
+	struct statetrace_params p = {
+	    .socket_family = c->socket_family,
+	    .local = (const struct sockaddr *)&c->local,
+	    .remote = (const struct sockaddr *)&c->remote,
+	    .force_sampling = c->state_trace_sampling,
+	    .fixed_port = c->connect_port_set ? "connect_port" : NULL,
+	};
+	uint16_t first;
+
+	if (!wants_trace(r))
+		return 0;
+	if (statetrace_open(&r->trace, &p, d))
+		return -1;
+	first = statetrace_first_port(r->trace);
+	if (first) {
+		conn_use_tool_ports(&r->conn, first, STATETRACE_PORT_BLOCK);
+		if (r->env.remote.ss_family == AF_INET)
+			((struct sockaddr_in *)&r->env.remote)->sin_port =
+			    htons(r->conn.connect_port);
+		else
+			((struct sockaddr_in6 *)&r->env.remote)->sin6_port =
+			    htons(r->conn.connect_port);
+	}
+	return 0;
+}
+
+void run_trace_close(struct run *r)
+{
+	statetrace_close(r->trace);
+	r->trace = NULL;
+}
+
+void run_trace_describe(const struct run *r)
+{
+	uint16_t first;
+
+	if (!r->trace)
+		return;
+	first = statetrace_first_port(r->trace);
+	if (first)
+		printf("# state trace: %s, tool ports %u-%u\n",
+		       statetrace_source(r->trace), first,
+		       first + STATETRACE_PORT_BLOCK - 1);
+	else
+		printf("# state trace: %s\n", statetrace_source(r->trace));
+}
+
+/* The script's connection: the stack's port (0 until known) and the
+ * tool's. */
+static void conn_key(const struct run *r, uint16_t *lport, uint16_t *rport)
+{
+	*lport = r->conn.local_port_known ? r->conn.local_port : 0;
+	*rport = r->conn.remote_port;
+}
+
+static void log_changes(struct run *r)
+{
+	for (; r->trace_logged < statetrace_count(r->trace);
+	     r->trace_logged++) {
+		const struct statetrace_change *c =
+		    statetrace_get(r->trace, r->trace_logged);
+
+		run_log(r, c->time, "state %u>%u %s -> %s%s", c->local_port,
+			c->remote_port, sockstate_name(c->from),
+			sockstate_name(c->to), c->sampled ? " (sampled)" : "");
+	}
+}
+
+static int poll_key(struct run *r, uint16_t lport, uint16_t rport,
+		    struct diag *d)
+{
+	if (statetrace_poll(r->trace, lport, rport, d))
+		return -1;
+	log_changes(r);
+	return 0;
+}
+
+int run_trace_poll(struct run *r, struct diag *d)
+{
+	uint16_t lport, rport;
+
+	if (!r->trace)
+		return 0;
+	conn_key(r, &lport, &rport);
+	return poll_key(r, lport, rport, d);
+}
+
+/* The view of (lport, rport): found, grown from the view taken while the
+ * stack's port was unknown, or new (the oldest makes room). */
+static struct state_view *find_view(struct run *r, uint16_t lport,
+				    uint16_t rport)
+{
+	struct state_view *v, *blank = NULL;
+
+	for (int i = 0; i < RUN_VIEWS_MAX; i++) {
+		v = &r->views[i];
+		if (v->used && v->local_port == lport &&
+		    v->remote_port == rport)
+			return v;
+	}
+	for (int i = 0; i < RUN_VIEWS_MAX && lport; i++) {
+		v = &r->views[i];
+		if (v->used && v->local_port == 0 && v->remote_port == rport) {
+			v->local_port = lport;
+			return v;
+		}
+	}
+	for (int i = 0; i < RUN_VIEWS_MAX && !blank; i++)
+		if (!r->views[i].used)
+			blank = &r->views[i];
+	if (!blank)
+		blank = &r->views[r->view_next++ % RUN_VIEWS_MAX];
+	memset(blank, 0, sizeof(*blank));
+	blank->used = true;
+	blank->local_port = lport;
+	blank->remote_port = rport;
+	blank->fd = -1;
+	return blank;
+}
+
+static uint16_t sockaddr_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return 0;
+}
+
+/* The connection a state check is about: fd's while it has a peer, else
+ * the one fd had when last checked, else the script's. */
+static int check_key(struct run *r, const struct tl_event *te,
+		     uint16_t *lport, uint16_t *rport, struct diag *d)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd;
+
+	conn_key(r, lport, rport);
+	if (!te->state.has_fd)
+		return 0;
+	fd = fdmap_live(r->env.fds, te->state.fd);
+	if (fd < 0)
+		return diag_set(d, EXIT_USAGE, &te->ev->loc, "unknown fd %d",
+				te->state.fd);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+		*rport = sockaddr_port(&ss);
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+			*lport = sockaddr_port(&ss);
+		return 0;
+	}
+	for (int i = 0; i < RUN_VIEWS_MAX; i++)
+		if (r->views[i].used && r->views[i].fd == te->state.fd) {
+			*lport = r->views[i].local_port;
+			*rport = r->views[i].remote_port;
+		}
+	return 0;
+}
+
+/* Changes of the view's connection from its mark on, without those to
+ * the state it was already in. Returns how many there are (more than
+ * max are counted, not stored). */
+static size_t view_changes(const struct run *r, const struct state_view *v,
+			   enum tcp_state_id *out, size_t max,
+			   enum tcp_state_id *last, bool *has_last)
+{
+	size_t n = 0;
+
+	*last = v->last;
+	*has_last = v->has_last;
+	for (size_t i = v->next; i < statetrace_count(r->trace); i++) {
+		const struct statetrace_change *c = statetrace_get(r->trace, i);
+
+		if (c->remote_port != v->remote_port ||
+		    c->local_port != v->local_port)
+			continue;
+		if (*has_last && c->to == *last)
+			continue;
+		if (n < max)
+			out[n] = c->to;
+		n++;
+		*last = c->to;
+		*has_last = true;
+	}
+	return n;
+}
+
+static void mark_view(struct run *r, const struct tl_event *te,
+		      struct state_view *v, size_t next,
+		      enum tcp_state_id last)
+{
+	v->next = next;
+	v->last = last;
+	v->has_last = true;
+	if (te->state.has_fd)
+		v->fd = te->state.fd;
+}
+
+size_t run_trace_mark(struct run *r, const struct tl_event *te,
+		      struct diag *d)
+{
+	uint16_t lport, rport;
+
+	if (!r->trace || check_key(r, te, &lport, &rport, d) ||
+	    poll_key(r, lport, rport, d))
+		return 0;
+	return statetrace_count(r->trace);
+}
+
+void run_trace_checked(struct run *r, const struct tl_event *te,
+		       size_t mark, enum tcp_state_id st)
+{
+	uint16_t lport, rport;
+	struct diag ignored = {0};
+
+	if (!r->trace || check_key(r, te, &lport, &rport, &ignored))
+		return;
+	mark_view(r, te, find_view(r, lport, rport), mark, st);
+}
+
+static void format_states(char *buf, size_t len, const enum tcp_state_id *s,
+			  size_t n, size_t max)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (n == 0)
+		snprintf(buf, len, "none");
+	for (size_t i = 0; i < n && i < max && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 i ? " " : "", sockstate_name(s[i]));
+	if (n > max && used < len)
+		snprintf(buf + used, len - used, " ...");
+}
+
+static int states_failed(struct run *r, const struct tl_event *te,
+			 const enum tcp_state_id *got, size_t n,
+			 struct diag *d)
+{
+	char want[512], have[512], fd[16] = "";
+
+	format_states(want, sizeof(want), te->state.seq, te->state.count,
+		      TL_STATES_MAX);
+	format_states(have, sizeof(have), got, n, STATES_SHOWN_MAX);
+	if (te->state.has_fd)
+		snprintf(fd, sizeof(fd), "%d", te->state.fd);
+	diag_set(d, EXIT_FAIL, &te->state.seq_loc,
+		 "expected state changes %s, got %s", want, have);
+	diag_expected(d, "tcp_states(%s) = %s", fd, want);
+	diag_actual(d, "tcp_states(%s) = %s (state trace: %s)", fd, have,
+		    statetrace_source(r->trace));
+	return -1;
+}
+
+int run_states(struct run *r, const struct tl_event *te, const struct slot *s,
+	       struct diag *d)
+{
+	int64_t deadline = te->window ? s->end + s->tol : s->start;
+	enum tcp_state_id got[STATES_SHOWN_MAX], last;
+	struct state_view *v;
+	uint16_t lport, rport;
+	bool has_last, same;
+	size_t n;
+
+	if (!r->trace)
+		return diag_set(d, EXIT_INTERNAL, &te->ev->loc,
+				"no state trace");
+	for (;;) {
+		if (check_key(r, te, &lport, &rport, d) ||
+		    poll_key(r, lport, rport, d))
+			return -1;
+		v = find_view(r, lport, rport);
+		n = view_changes(r, v, got, STATES_SHOWN_MAX, &last,
+				 &has_last);
+		same = n == te->state.count &&
+		       !memcmp(got, te->state.seq, n * sizeof(got[0]));
+		if (same || run_now() >= deadline)
+			break;
+		if (run_wait_until(r, run_now() + STATES_POLL_NS, d))
+			return -1;
+	}
+	r->prev_actual = run_now();
+	r->prev_anchor = te->window ? r->prev_actual : s->start;
+	if (r->in->config->verbose) {
+		char have[512], fd[16] = "";
+
+		format_states(have, sizeof(have), got, n, STATES_SHOWN_MAX);
+		if (te->state.has_fd)
+			snprintf(fd, sizeof(fd), "%d", te->state.fd);
+		run_log(r, run_now(), "tcp_states(%s) = %s", fd, have);
+	}
+	if (!same)
+		return states_failed(r, te, got, n, d);
+	if (has_last)
+		mark_view(r, te, v, statetrace_count(r->trace), last);
+	else
+		v->next = statetrace_count(r->trace);
+	return 0;
+}
