@@ -166,6 +166,14 @@ static void format_scripted(const struct tl_event *te, char *buf, size_t len)
 		snprintf(buf, len, "tcp_state(...) = %s",
 			 sockstate_name(te->state.state));
 		break;
+	case TL_STATES: {
+		size_t n = (size_t)snprintf(buf, len, "tcp_states(...) =");
+
+		for (size_t i = 0; i < te->state.count && n < len; i++)
+			n += (size_t)snprintf(buf + n, len - n, " %s",
+					      sockstate_name(te->state.seq[i]));
+		break;
+	}
 	case TL_COMMAND:
 		snprintf(buf, len, "`%s`", te->ev->u.command);
 		break;
