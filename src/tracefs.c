@@ -37,6 +37,7 @@ static const int cleanup_signals[3] = {SIGTERM, SIGINT, SIGHUP};
 static volatile sig_atomic_t cleanup_armed;
 static int cleanup_dir = -1;
 static int cleanup_pipe = -1;
+static int cleanup_inst = -1;
 static char cleanup_name[64];
 
 static void on_fatal_signal(int sig)
@@ -44,10 +45,22 @@ static void on_fatal_signal(int sig)
 	int e = errno;
 
 	if (cleanup_armed) {
+		struct timespec pause = {0, REMOVE_PAUSE_NS};
+
 		cleanup_armed = 0;
 		if (cleanup_pipe >= 0)
 			close(cleanup_pipe);
-		(void)unlinkat(cleanup_dir, cleanup_name, AT_REMOVEDIR);
+		if (cleanup_inst >= 0)
+			close(cleanup_inst);
+		/* As in tracefs_close: the pipe's reference may outlive the
+		 * close by a moment (nanosleep is async-signal-safe). */
+		for (int i = 0; i < REMOVE_TRIES; i++) {
+			if (unlinkat(cleanup_dir, cleanup_name,
+				     AT_REMOVEDIR) == 0 ||
+			    errno != EBUSY)
+				break;
+			nanosleep(&pause, NULL);
+		}
 	}
 	/* SA_RESETHAND: the default action ends the process once the
 	 * handler returns and the signal is unblocked. */
@@ -235,6 +248,7 @@ int tracefs_open(struct tracefs **out, unsigned slots, unsigned *slot,
 		 char *why, size_t why_len)
 {
 	struct tracefs *t = calloc(1, sizeof(*t));
+	sigset_t block, was;
 
 	*out = NULL;
 	if (!t) {
@@ -250,13 +264,22 @@ int tracefs_open(struct tracefs **out, unsigned slots, unsigned *slot,
 		return -1;
 	}
 	(void)sweep_dir(t->dir);
+	/* A signal between the mkdir and the arming would leave the
+	 * instance behind: it waits until the handler knows the name. */
+	sigemptyset(&block);
+	for (int i = 0; i < 3; i++)
+		sigaddset(&block, cleanup_signals[i]);
+	sigprocmask(SIG_BLOCK, &block, &was);
 	if (claim(t, slots, slot, why, why_len) < 0) {
+		sigprocmask(SIG_SETMASK, &was, NULL);
 		close(t->dir);
 		free(t);
 		return -1;
 	}
 	arm_cleanup(t);
+	sigprocmask(SIG_SETMASK, &was, NULL);
 	t->inst = openat(t->dir, t->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_inst = t->inst;
 	if (t->inst < 0 || write_at(t->inst, "trace_clock", "mono") < 0 ||
 	    write_at(t->inst, "buffer_size_kb", BUFFER_KB) < 0) {
 		set_why(why, why_len, "tracefs instance", errno);
@@ -316,6 +339,8 @@ void tracefs_close(struct tracefs *t)
 	if (!t)
 		return;
 	disarm_cleanup(t);
+	cleanup_inst = -1;
+	cleanup_pipe = -1;
 	if (t->pipe >= 0)
 		close(t->pipe);
 	if (t->inst >= 0)
