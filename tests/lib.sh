@@ -52,6 +52,36 @@ run_patient() {
 	return 0
 }
 
+# A batch's -v log ($1) as runs with a state trace write it: each run's
+# block of tool ports ("# state trace: tracepoint, tool ports A-B", once
+# per attempt), then its state changes ("state L>R ..."; R the tool's
+# port). Prints each change on a port outside its run's block (another
+# run's connection, or the host's), then a last line "blocks B runs R
+# changed C changes N": blocks logged, runs traced, runs with a change,
+# changes.
+trace_ports_check() {
+	awk '
+		/^[A-Z]+ +.*\.pkt \(/ { run = $2; lo = -1 }
+		/^# state trace: tracepoint, tool ports / {
+			split($NF, b, "-"); lo = b[1] + 0; hi = b[2] + 0
+			blocks++
+			if (!(run in seen)) runs++
+			seen[run] = 1
+		}
+		/^ *[-0-9.]+ state [0-9]+>[0-9]+ / {
+			split($3, p, ">"); port = p[2] + 0; changes++
+			if (lo < 0 || port < lo || port > hi)
+				print run ": " $0
+			if (!(run in changed)) runs_changed++
+			changed[run] = 1
+		}
+		END {
+			printf "blocks %d runs %d changed %d changes %d\n",
+			       blocks, runs, runs_changed, changes
+		}
+	' "$1"
+}
+
 finish() {
 	printf '%d passed, %d failed\n' "$pass" "$fail"
 	[ "$fail" -eq 0 ] || exit 1
