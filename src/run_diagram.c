@@ -72,9 +72,9 @@ void run_diagram_segment(struct run *r, const struct tl_event *te,
 
 /* The stack's connection: by its tuple once it has one (which finds
  * request and time-wait sockets too), before that the socket that will
- * make it: the one connecting, else the listener. When the state trace
- * (the kernel's own record of the changes) arrives, this is what it
- * replaces. */
+ * make it: the one connecting, else the listener. Sampled, not taken
+ * from the state trace: that one is recorded only for runs that ask for
+ * it (run_states.c), and a diagram wants the state after every step. */
 static int sample_state(struct run *r)
 {
 	int family = r->in->config->socket_family;

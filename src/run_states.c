@@ -45,12 +45,7 @@ int run_trace_open(struct run *r, struct diag *d)
 	first = statetrace_first_port(r->trace);
 	if (first) {
 		conn_use_tool_ports(&r->conn, first, STATETRACE_PORT_BLOCK);
-		if (r->env.remote.ss_family == AF_INET)
-			((struct sockaddr_in *)&r->env.remote)->sin_port =
-			    htons(r->conn.connect_port);
-		else
-			((struct sockaddr_in6 *)&r->env.remote)->sin6_port =
-			    htons(r->conn.connect_port);
+		sockstate_addr_set_port(&r->env.remote, r->conn.connect_port);
 	}
 	return 0;
 }
@@ -149,15 +144,6 @@ static struct state_view *find_view(struct run *r, uint16_t lport,
 	return blank;
 }
 
-static uint16_t sockaddr_port(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	if (ss->ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-	return 0;
-}
-
 /* The connection a state check is about: fd's while it has a peer, else
  * the one fd had when last checked, else the script's. */
 static int check_key(struct run *r, const struct tl_event *te,
@@ -175,10 +161,10 @@ static int check_key(struct run *r, const struct tl_event *te,
 		return diag_set(d, EXIT_USAGE, &te->ev->loc, "unknown fd %d",
 				te->state.fd);
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
-		*rport = sockaddr_port(&ss);
+		*rport = sockstate_addr_port(&ss);
 		len = sizeof(ss);
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-			*lport = sockaddr_port(&ss);
+			*lport = sockstate_addr_port(&ss);
 		return 0;
 	}
 	for (int i = 0; i < RUN_VIEWS_MAX; i++)

@@ -3,6 +3,7 @@
 #ifndef TCPCHECK_SOCKSTATE_H
 #define TCPCHECK_SOCKSTATE_H
 
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "diag.h"
@@ -61,6 +62,11 @@ int sockstate_track_fd(int fd);
 int sockstate_of_tuple(int family, const struct sockaddr *local,
 		       const struct sockaddr *remote, enum tcp_state_id *id,
 		       struct diag *d);
+
+/* The port of a sockaddr_in or sockaddr_in6 in host order (0 for any
+ * other family), and setting it: the tuples above are built from them. */
+uint16_t sockstate_addr_port(const struct sockaddr_storage *ss);
+void sockstate_addr_set_port(struct sockaddr_storage *ss, uint16_t port);
 
 /* Destroy (SOCK_DESTROY over sock_diag) every TCP socket of the current
  * network namespace but time-wait ones: a socket the script closed keeps

@@ -87,21 +87,13 @@ static void to_v6(const struct sockaddr *sa, uint8_t out[16])
 	}
 }
 
-static void set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
 static int sample(struct statetrace *t, uint16_t local_port,
 		  uint16_t remote_port, enum tcp_state_id *st, struct diag *d)
 {
 	struct sockaddr_storage l = t->local, r = t->remote;
 
-	set_port(&l, local_port);
-	set_port(&r, remote_port);
+	sockstate_addr_set_port(&l, local_port);
+	sockstate_addr_set_port(&r, remote_port);
 	return sockstate_of_tuple(t->family, (struct sockaddr *)&l,
 				  (struct sockaddr *)&r, st, d);
 }
