@@ -35,18 +35,26 @@ can_trace() {
 		[ -r /sys/kernel/tracing/events/sock/inet_sock_set_state/format ]
 }
 
-# tcpcheck on one script, its stdout and stderr to $1 and $2, exit status
-# in $rc. A run that tcpcheck itself could not keep to time in all its
-# attempts ("the machine is too busy": the host was busy, e.g. CPU steal)
-# has no verdict on the script; it is run again, up to three times, after
-# a pause. Any other outcome, pass or fail, stands at once.
+# tcpcheck with the arguments after $1 and $2, its stdout and stderr to
+# $1 and $2 (- for both to $1), exit status in $rc. A run that tcpcheck
+# itself could not keep to time in all its attempts ("the machine is too
+# busy": the host was busy, e.g. CPU steal) has no verdict on the script;
+# the command is run again, up to three times, after a pause. Any other
+# outcome, pass or fail, stands at once.
 run_patient() {
 	out_file=$1 err_file=$2
 	shift 2
 	for try in 1 2 3 4; do
-		"$TCPCHECK" "$@" >"$out_file" 2>"$err_file"
-		rc=$?
-		grep -q 'the machine is too busy' "$out_file" "$err_file" || return 0
+		if [ "$err_file" = - ]; then
+			"$TCPCHECK" "$@" >"$out_file" 2>&1
+			rc=$?
+			grep -q 'the machine is too busy' "$out_file" || return 0
+		else
+			"$TCPCHECK" "$@" >"$out_file" 2>"$err_file"
+			rc=$?
+			grep -q 'the machine is too busy' "$out_file" \
+				"$err_file" || return 0
+		fi
 		[ "$try" -lt 4 ] && sleep 1
 	done
 	return 0
