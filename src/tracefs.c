@@ -192,17 +192,35 @@ int tracefs_sweep(void)
 	return left;
 }
 
+/* The cleanup signals wait while the instance is in a state the handler
+ * cannot undo: made but not yet known to it, or with a file open that
+ * it does not know of (the rmdir would fail EBUSY). */
+static void block_cleanup_signals(sigset_t *was)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	for (int i = 0; i < 3; i++)
+		sigaddset(&block, cleanup_signals[i]);
+	sigprocmask(SIG_BLOCK, &block, was);
+}
+
 static int write_at(int dir, const char *path, const char *text)
 {
-	int fd = openat(dir, path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	ssize_t n;
-	int e;
+	sigset_t was;
+	ssize_t n = -1;
+	int fd, e;
 
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
+	block_cleanup_signals(&was);
+	fd = openat(dir, path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd >= 0) {
+		n = write(fd, text, strlen(text));
+		e = errno;
+		close(fd);
+		errno = e;
+	}
 	e = errno;
-	close(fd);
+	sigprocmask(SIG_SETMASK, &was, NULL);
 	errno = e;
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
@@ -248,7 +266,7 @@ int tracefs_open(struct tracefs **out, unsigned slots, unsigned *slot,
 		 char *why, size_t why_len)
 {
 	struct tracefs *t = calloc(1, sizeof(*t));
-	sigset_t block, was;
+	sigset_t was;
 
 	*out = NULL;
 	if (!t) {
@@ -264,12 +282,7 @@ int tracefs_open(struct tracefs **out, unsigned slots, unsigned *slot,
 		return -1;
 	}
 	(void)sweep_dir(t->dir);
-	/* A signal between the mkdir and the arming would leave the
-	 * instance behind: it waits until the handler knows the name. */
-	sigemptyset(&block);
-	for (int i = 0; i < 3; i++)
-		sigaddset(&block, cleanup_signals[i]);
-	sigprocmask(SIG_BLOCK, &block, &was);
+	block_cleanup_signals(&was);
 	if (claim(t, slots, slot, why, why_len) < 0) {
 		sigprocmask(SIG_SETMASK, &was, NULL);
 		close(t->dir);
@@ -277,9 +290,9 @@ int tracefs_open(struct tracefs **out, unsigned slots, unsigned *slot,
 		return -1;
 	}
 	arm_cleanup(t);
-	sigprocmask(SIG_SETMASK, &was, NULL);
 	t->inst = openat(t->dir, t->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cleanup_inst = t->inst;
+	sigprocmask(SIG_SETMASK, &was, NULL);
 	if (t->inst < 0 || write_at(t->inst, "trace_clock", "mono") < 0 ||
 	    write_at(t->inst, "buffer_size_kb", BUFFER_KB) < 0) {
 		set_why(why, why_len, "tracefs instance", errno);
@@ -294,6 +307,7 @@ int tracefs_enable(struct tracefs *t, const char *event, const char *filter,
 		   char *why, size_t why_len)
 {
 	char path[256];
+	sigset_t was;
 
 	snprintf(path, sizeof(path), "events/%s/filter", event);
 	if (write_at(t->inst, path, filter) < 0) {
@@ -305,13 +319,15 @@ int tracefs_enable(struct tracefs *t, const char *event, const char *filter,
 		set_why(why, why_len, "tracefs event", errno);
 		return -1;
 	}
+	block_cleanup_signals(&was);
 	t->pipe = openat(t->inst, "trace_pipe",
 			 O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	cleanup_pipe = t->pipe;
+	sigprocmask(SIG_SETMASK, &was, NULL);
 	if (t->pipe < 0) {
 		set_why(why, why_len, "tracefs trace_pipe", errno);
 		return -1;
 	}
-	cleanup_pipe = t->pipe;
 	return 0;
 }
 
