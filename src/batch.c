@@ -68,6 +68,7 @@ struct batch {
 	struct batch_job *jobs;
 	size_t job_count;
 	size_t next; /* the next job to start */
+	char stack_err_ext[64]; /* ".NAME.err" on --stack=NAME */
 	struct slot *slots;
 	unsigned slot_count; /* running and preparing */
 	unsigned run_limit;  /* -j */
@@ -817,6 +818,15 @@ static int batch_open(struct batch *b, const struct batch_options *o,
 	if (batch_plan(scripts, &o->variants, o->shard_index, o->shard_count,
 		       &b->jobs, &b->job_count))
 		goto no_memory;
+	for (size_t i = 0; i < o->params->option_count; i++) {
+		const struct cli_option *opt = &o->params->options[i];
+
+		if (!strcmp(opt->name, "stack") && opt->value &&
+		    strcmp(opt->value, "kernel"))
+			batch_use_stack_errs(b->jobs, b->job_count, opt->value,
+					     b->stack_err_ext,
+					     sizeof(b->stack_err_ext));
+	}
 	if (o->params->pcap_file && b->job_count > 1) {
 		fprintf(stderr,
 			"tcpcheck: --pcap FILE is for one run, and these are "

@@ -109,8 +109,18 @@ struct batch_job {
 	const char *path; /* borrowed from the batch_list */
 	enum ip_version variant;
 	enum batch_kind kind;
+	/* BATCH_EXPECT_ERR: the file's ending, ".err", or ".NAME.err" where
+	 * --stack=NAME has one of its own (batch_use_stack_errs). */
+	const char *err_ext;
 	int64_t length_usecs; /* the script's timeline as written; 0: unknown */
 };
+
+/* A run on a stack plugin that differs from Linux where Linux is the
+ * reference: a script x.pkt with x.NAME.err beside it must fail with
+ * exactly that text on stack NAME (the plugin's file name without .so).
+ * ext_buf holds ".NAME.err" for as long as the jobs live. */
+void batch_use_stack_errs(struct batch_job *jobs, size_t n, const char *stack,
+			  char *ext_buf, size_t ext_len);
 
 /* Every run of the scripts in order (script by script, variants in the
  * order asked), less those of other shards. Returns 0, or -1 (ENOMEM);

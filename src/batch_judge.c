@@ -229,10 +229,11 @@ static bool same_diagnostic(const struct batch_text *t, const char *s,
 
 /* x.pkt with x.err: it must fail (1 or 2) with exactly that text (but the
  * digits of kernel timestamps on actual: lines). */
-static int judge_expected_error(const char *path, int status,
-				const struct batch_text *err, FILE *diag)
+static int judge_expected_error(const char *path, const char *ext,
+				int status, const struct batch_text *err,
+				FILE *diag)
 {
-	char *want_path = batch_sibling(path, ".err");
+	char *want_path = batch_sibling(path, ext ? ext : ".err");
 	size_t len = 0;
 	char *want = want_path ? read_whole_file(want_path, &len) : NULL;
 	bool same = want && same_diagnostic(err, want, len);
@@ -318,5 +319,5 @@ int batch_judge(const struct batch_job *j, int wait_status, unsigned timeout,
 	}
 	if (j->kind == BATCH_GOLDEN_AST)
 		return judge_golden_ast(j->path, status, out, err, diag);
-	return judge_expected_error(j->path, status, err, diag);
+	return judge_expected_error(j->path, j->err_ext, status, err, diag);
 }

@@ -339,6 +339,27 @@ enum batch_kind batch_kind_of(const char *path)
 	return BATCH_PLAIN;
 }
 
+void batch_use_stack_errs(struct batch_job *jobs, size_t n, const char *stack,
+			  char *ext_buf, size_t ext_len)
+{
+	const char *base = strrchr(stack, '/');
+	size_t len;
+
+	base = base ? base + 1 : stack;
+	len = strlen(base);
+	if (len > 3 && !strcmp(base + len - 3, ".so"))
+		len -= 3;
+	if (!len || (size_t)snprintf(ext_buf, ext_len, ".%.*s.err", (int)len,
+				     base) >= ext_len)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].kind != BATCH_GOLDEN_AST &&
+		    sibling_exists(jobs[i].path, ext_buf)) {
+			jobs[i].kind = BATCH_EXPECT_ERR;
+			jobs[i].err_ext = ext_buf;
+		}
+}
+
 int batch_plan(const struct batch_list *scripts, const struct batch_variants *v,
 	       unsigned shard_index, unsigned shard_count,
 	       struct batch_job **jobs, size_t *n)
@@ -364,7 +385,8 @@ int batch_plan(const struct batch_list *scripts, const struct batch_variants *v,
 			if (batch_in_shard(path, batch_variant_name(vs[k]),
 					   shard_index, shard_count))
 				j[count++] =
-				    (struct batch_job){path, vs[k], kind, 0};
+				    (struct batch_job){.path = path, .variant = vs[k],
+						    .kind = kind};
 	}
 	*jobs = j;
 	*n = count;

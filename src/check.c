@@ -131,9 +131,11 @@ static void run_child(const char *path, const struct script *s,
 	};
 
 	/* Without memory for it the run goes on without a diagram. */
-	if (p->diagram_text || v.auto_text || svg)
+	if (p->diagram_text || v.auto_text || svg || p->record)
 		in.diagram = v.diagram = diagram_new(path);
 	run_script(&in, &d);
+	if (p->record && v.diagram)
+		diagram_write_record(p->record, v.diagram);
 	diagram_free(v.diagram);
 	free(copy);
 	if (d.tool_late && !v.last_try)
@@ -166,9 +168,12 @@ static int run_once(const char *path, const struct script *s,
 	pid_t pid;
 	int status;
 
-	ticks_calibrate();
-	(void)keeper_start(); /* watched while the run goes on */
-	netns_prepare();
+	/* A plugin stack has a clock of its own, and no namespace. */
+	if (!c->stack[0]) {
+		ticks_calibrate();
+		(void)keeper_start(); /* watched while the run goes on */
+		netns_prepare();
+	}
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
@@ -180,7 +185,8 @@ static int run_once(const char *path, const struct script *s,
 	if (pid == 0)
 		run_child(path, s, tl, c, p, svg, pcap_fd, attempt);
 	status = wait_child(pid, path);
-	keeper_stop();
+	if (!c->stack[0])
+		keeper_stop();
 	return status;
 }
 

@@ -36,6 +36,9 @@ struct check_params {
 	bool diagram_text;
 	bool diagram_off;
 	const char *diagram_svg;
+	/* --compare: the run's diagram steps are written to this file, one
+	 * line each (compare.c reads them); NULL: not. */
+	FILE *record;
 	/* Batch runs (batch.c): the namespace is made while the batch waits
 	 * for a free place; the run starts once a byte arrives on gate_fd,
 	 * and its final exit status goes out as one byte on done_fd as soon
@@ -47,5 +50,12 @@ struct check_params {
 
 /* Returns the exit status for this script (enum exit_status). */
 int check_script(const char *path, const struct check_params *p);
+
+/* --compare=A,B (compare.c): run the script on stacks A and B ("kernel"
+ * or a plugin) and print where their steps first differ: a segment sent,
+ * a call's or a segment's place, the stack's state after a step. Returns
+ * 0 when they agree, 1 when they differ, else the worse run status. */
+int check_compare(const char *path, const char *stacks,
+		  const struct check_params *p);
 
 #endif

@@ -247,6 +247,40 @@ static int set_realtime(struct config *c, const char *value,
 	return 0;
 }
 
+/* The stack is the run's, not the script's: a script runs on any. */
+static int set_stack_text(char *out, size_t cap, const char *value,
+			  const char *name, const struct src_loc *loc,
+			  struct diag *d)
+{
+	if (loc)
+		return diag_set(d, EXIT_USAGE, loc,
+				"--%s is a command-line option: a script runs "
+				"on whichever stack it is given",
+				name);
+	if (!value || strlen(value) >= cap)
+		return bad_value(name, value, loc, d, "expected a name or a file");
+	memcpy(out, value, strlen(value) + 1);
+	return 0;
+}
+
+static int set_stack(struct config *c, const char *value, const char *name,
+		     const struct src_loc *loc, struct diag *d)
+{
+	if (set_stack_text(c->stack, sizeof(c->stack), value, name, loc, d))
+		return -1;
+	if (!strcmp(c->stack, "kernel"))
+		c->stack[0] = '\0';
+	return 0;
+}
+
+static int set_stack_options(struct config *c, const char *value,
+			     const char *name, const struct src_loc *loc,
+			     struct diag *d)
+{
+	return set_stack_text(c->stack_options, sizeof(c->stack_options),
+			      value, name, loc, d);
+}
+
 static const struct opt_desc options[] = {
 	{"ip_version", OPT_VALUE, set_ip_version},
 	{"local_ip", OPT_VALUE, set_local_ip},
@@ -264,6 +298,8 @@ static const struct opt_desc options[] = {
 	{"verbose", OPT_FLAG, set_verbose},
 	{"stats", OPT_FLAG, set_stats},
 	{"realtime", OPT_FLAG, set_realtime},
+	{"stack", OPT_VALUE, set_stack},
+	{"stack_options", OPT_VALUE, set_stack_options},
 	{"tcp_ts_tick_usecs", OPT_VALUE, set_tcp_ts_tick_usecs},
 	{"tcp_ts_ecr_scaled", OPT_FLAG, set_tcp_ts_ecr_scaled},
 	/* packetdrill options the corpus uses that later issues run. */

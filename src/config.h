@@ -43,6 +43,10 @@ struct config {
 	int verbose;
 	bool stats;    /* print the run's scheduling error and cost */
 	bool realtime; /* SCHED_FIFO for the run, where permitted */
+	/* --stack: the plugin stack under test ("" or "kernel": the
+	 * kernel), and --stack_options, given to it as they are. */
+	char stack[256];
+	char stack_options[256];
 
 	/* Filled by config_finish() from the strings above. */
 	int wire_family;   /* AF_INET or AF_INET6: packets on tun0 */

@@ -243,3 +243,28 @@ void diagram_print_text(FILE *out, const struct diagram *dg)
 		fprintf(out, "(%zu more step%s lost: out of memory)\n",
 			dg->lost, dg->lost == 1 ? "" : "s");
 }
+
+static void record_text(FILE *out, const char *text)
+{
+	for (const char *c = text ? text : ""; *c; c++)
+		fputc(*c == '\t' || *c == '\n' ? ' ' : *c, out);
+}
+
+void diagram_write_record(FILE *out, const struct diagram *dg)
+{
+	static const char *const kinds[] = {"out", "in", "call", "note"};
+	size_t n;
+	const struct diagram_entry *e = diagram_entries(dg, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "%s\t%s\t%.6f\t", kinds[e[i].kind],
+			diagram_state_name(e[i].state), e[i].secs);
+		record_text(out, e[i].text);
+		fputc('\t', out);
+		record_text(out, e[i].expected);
+		fputc('\t', out);
+		record_text(out, e[i].actual);
+		fputc('\n', out);
+	}
+	fflush(out);
+}

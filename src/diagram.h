@@ -57,6 +57,12 @@ void diagram_print_text(FILE *out, const struct diagram *dg);
  * or -1 with errno when out cannot be written. */
 int diagram_write_svg(FILE *out, const struct diagram *dg);
 
+/* The steps for a program to read: one line each, tab-separated:
+ * kind (out, in, call, note), state name, time, text, expected, actual
+ * (the last two empty but for a failed step); tabs and newlines in the
+ * texts become spaces. */
+void diagram_write_record(FILE *out, const struct diagram *dg);
+
 /* --- for diagram_svg.c ---------------------------------------------------- */
 
 struct diagram_entry {

@@ -23,6 +23,7 @@
 #include "conn.h"
 #include "keeper.h"
 #include "netns.h"
+#include "plugin.h"
 #include "run_internal.h"
 #include "scratch.h"
 #include "sniff.h"
@@ -37,10 +38,16 @@
 #define RUN_NICE (-10)
 #define BACKGROUND_NICE 10
 
+/* A plugin stack with virtual time owns the clock of its run (one run a
+ * process). */
+static const struct plugin *virtual_clock;
+
 int64_t run_now(void)
 {
 	struct timespec ts;
 
+	if (virtual_clock)
+		return plugin_now(virtual_clock);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * NSEC + ts.tv_nsec;
 }
@@ -78,6 +85,8 @@ void run_sleep_until(int64_t abs_ns)
 {
 	struct timespec ts = {abs_ns / NSEC, abs_ns % NSEC};
 
+	if (virtual_clock)
+		return; /* nothing happens but what the run does */
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
 	       EINTR)
 		;
@@ -177,8 +186,35 @@ int run_poll_until(struct run *r, struct pollfd *fds, int n, int64_t abs_ns)
 
 /* Sleep until abs_ns while keeping the tun queue drained and finished
  * blocking calls judged; returns -1 when one of those failed. */
+/* A plugin stack: its timers run up to abs_ns, each at its own time
+ * (virtual time) or as real time passes; calls asleep in it are tried
+ * again after each step, and the state trace sampled. */
+static int plugin_wait_until(struct run *r, int64_t abs_ns, struct diag *d)
+{
+	for (;;) {
+		int64_t now = run_now(), next;
+
+		if (run_pending_poll(r, now < abs_ns ? now : abs_ns, d) ||
+		    run_trace_poll(r, d))
+			return -1;
+		if (now >= abs_ns)
+			return 0;
+		next = run_pending_deadline(r, abs_ns);
+		if (plugin_virtual(r->stack) &&
+		    plugin_next_timer(r->stack) >= 0 &&
+		    plugin_next_timer(r->stack) < next)
+			next = plugin_next_timer(r->stack);
+		if (!plugin_virtual(r->stack) && r->pending_count &&
+		    next > now + 1000000)
+			next = now + 1000000; /* calls asleep: look often */
+		plugin_advance(r->stack, next, false);
+	}
+}
+
 int run_wait_until(struct run *r, int64_t abs_ns, struct diag *d)
 {
+	if (r->stack)
+		return plugin_wait_until(r, abs_ns, d);
 	for (;;) {
 		int64_t now = run_now();
 		struct pollfd fds[RUN_PENDING_MAX + 2];
@@ -225,7 +261,12 @@ static int do_inbound(struct run *r, const struct tl_event *te,
 	now = run_now();
 	if (check_own_lateness(r, te, s, now, d))
 		return -1;
-	if (netns_tun_write(&r->ns, buf, len,
+	if (r->stack) {
+		if (plugin_inject(r->stack, buf, len, d)) {
+			d->loc = te->ev->loc;
+			return -1;
+		}
+	} else if (netns_tun_write(&r->ns, buf, len,
 			    spec->proto == PROTO_ICMP
 				    ? 0
 				    : (unsigned int)r->in->config->mss) < 0)
@@ -248,6 +289,16 @@ static int do_command(struct run *r, const struct tl_event *te,
 	now = run_now();
 	if (check_own_lateness(r, te, s, now, d))
 		return -1;
+	if (r->stack) {
+		/* Commands configure and read the kernel (sysctl, /proc/net),
+		 * which is not under test: on the host they would change the
+		 * user's machine and read its traffic. */
+		run_log(r, now, "`%s` (not run: the stack is %s, not the "
+			"kernel)", te->ev->u.command, plugin_name(r->stack));
+		r->prev_actual = now;
+		r->prev_anchor = s->start;
+		return 0;
+	}
 	run_log(r, now, "`%s`", te->ev->u.command);
 	if (run_command(r, te->ev->u.command, &te->ev->loc, d))
 		return -1;
@@ -266,6 +317,11 @@ static int do_code(struct run *r, const struct tl_event *te,
 		return -1;
 	if (check_own_lateness(r, te, s, run_now(), d))
 		return -1;
+	if (r->stack)
+		return diag_set(d, EXIT_USAGE, &te->ev->loc,
+				"%%{ }%% code reads the kernel's TCP_INFO; the "
+				"stack under test is %s",
+				plugin_name(r->stack));
 	if (r->code_fd < 0)
 		return diag_set(d, EXIT_USAGE, &te->ev->loc,
 				"no socket for the code to read: no socket() "
@@ -291,6 +347,13 @@ static int run_event(struct run *r, const struct tl_event *te,
 		     struct slot *s, struct diag *d)
 {
 	schedule(r, te, s);
+	/* Virtual time is exact: a segment the stack sent before this
+	 * event that no outbound line took is one too many. */
+	if (r->stack && plugin_virtual(r->stack) && te->kind != TL_OUTBOUND) {
+		if (run_wait_until(r, s->start, d) ||
+		    run_unexpected(r, te, s->start, d))
+			return -1;
+	}
 	switch (te->kind) {
 	case TL_INBOUND:
 		return do_inbound(r, te, s, d);
@@ -375,6 +438,17 @@ static int run_events(struct run *r, struct diag *d)
 	 * (delayed ACKs, RTOs) fire on ticks, and a fixed place in the tick
 	 * keeps events on millisecond boundaries at the same distance from
 	 * them in every run, as packetdrill does. 1 ms to settle first. */
+	if (r->stack) {
+		r->t0 = run_now();
+		if (r->in->config->verbose)
+			printf("# stack %s, %s\n", plugin_name(r->stack),
+			       plugin_virtual(r->stack)
+				       ? "in virtual time"
+				       : "in real time (its own clock)");
+		if (r->in->config->verbose)
+			run_trace_describe(r);
+		goto start;
+	}
 	follow_keeper(r);
 	r->t0 = ticks_align(run_now() + 1000000, 250000);
 	/* Nothing has happened yet: a wake-up for time 0 that a busy
@@ -403,6 +477,9 @@ static int run_events(struct run *r, struct diag *d)
 			       "kernel's time is not known yet)\n");
 		run_trace_describe(r);
 	}
+start:
+	r->env.t0 = r->t0;
+	r->env.tolerance_ns = r->in->config->tolerance_usecs * 1000;
 	r->prev_sched = r->t0;
 	r->prev_actual = r->t0;
 	r->prev_anchor = r->t0;
@@ -410,7 +487,8 @@ static int run_events(struct run *r, struct diag *d)
 		const struct tl_event *te = &tl->events[i];
 		struct slot s;
 
-		follow_keeper(r);
+		if (!r->stack)
+			follow_keeper(r);
 		if (run_event(r, te, &s, d)) {
 			run_diagram_fail(r, te, d);
 			return -1;
@@ -447,10 +525,89 @@ static bool has_commands(const struct run_input *in)
 	return false;
 }
 
+/* The script's address as the wire has it (IPv4 for ipv4-mapped-ipv6). */
+static void wire_addr(int family, const char *text, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (!text[0])
+		return;
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, text, &in->sin_addr) == 1)
+			in->sin_family = AF_INET;
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+		if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1)
+			in6->sin6_family = AF_INET6;
+	}
+}
+
+/* A plugin stack: no namespace, no tun0, no privilege; its own clock. */
+static int set_up_plugin(struct run *r, struct diag *d)
+{
+	const struct config *c = r->in->config;
+	struct tcpcheck_stack_config sc = {
+		.family = c->wire_family,
+		.prefix_len = (unsigned int)c->prefix_len,
+		.mtu = (unsigned int)c->mtu,
+		/* Fixed: the same script gives the same run, byte for byte. */
+		.seed = 1,
+		.options = c->stack_options[0] ? c->stack_options : NULL,
+	};
+	char path[4096];
+
+	if (r->in->pcap)
+		return diag_set(d, EXIT_USAGE, NULL,
+				"--pcap records tun0, which a run on a stack "
+				"plugin does not have");
+	conn_init(&r->conn, c);
+	r->env.remote = c->remote;
+	wire_addr(c->wire_family, c->local_ip, &sc.local);
+	wire_addr(c->wire_family, c->remote_ip, &sc.remote);
+	if (c->ip_version != IP_V6 && c->gateway_ip[0] &&
+	    strcmp(c->gateway_ip, c->local_ip))
+		wire_addr(c->wire_family, c->gateway_ip, &sc.gateway);
+	if (plugin_find(c->stack, path, sizeof(path), d) ||
+	    plugin_load(path, &r->stack, d) ||
+	    plugin_open(r->stack, &sc, c->verbose, d))
+		return -1;
+	if (plugin_virtual(r->stack))
+		virtual_clock = r->stack;
+	if (run_trace_open(r, d))
+		return -1;
+	r->env.stack = r->stack;
+	r->env.family = c->socket_family;
+	r->env.local = c->local;
+	r->env.local_len = c->addr_len;
+	r->env.remote_len = c->addr_len;
+	r->env.fds = fdmap_new();
+	if (!r->env.fds)
+		return diag_set(d, EXIT_INTERNAL, NULL, "out of memory");
+	return 0;
+}
+
+static void tear_down_plugin(struct run *r)
+{
+	run_pending_cancel(r);
+	run_trace_close(r);
+	/* The stack's fds are no fds of this process: the stack goes, and
+	 * they with it. */
+	fdmap_free(r->env.fds);
+	r->env.fds = NULL;
+	virtual_clock = NULL;
+	plugin_free(r->stack);
+	r->stack = NULL;
+}
+
 static int set_up(struct run *r, struct diag *d)
 {
 	const struct config *c = r->in->config;
 	struct netns_config nc;
+
+	if (c->stack[0])
+		return set_up_plugin(r, d);
 
 	netns_config_default(&nc, c->wire_family);
 	inet_pton(c->wire_family, c->local_ip, &nc.local);
@@ -507,6 +664,10 @@ static void tear_down(struct run *r)
 	uint8_t buf[128];
 	size_t len;
 
+	if (r->in->config->stack[0]) {
+		tear_down_plugin(r);
+		return;
+	}
 	run_pending_cancel(r);
 	/* Before the tear-down's own resets: they are no script's. */
 	run_trace_close(r);

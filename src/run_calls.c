@@ -1,10 +1,12 @@
 /* System call events: every call runs on a worker thread so that a call
  * that sleeps in the kernel never stops the timeline. */
 #include <poll.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "plugin.h"
 #include "run_internal.h"
 
 /* How long a call may take to either return or fall asleep before the
@@ -118,11 +120,19 @@ static int finish(struct run *r, int i, struct diag *d)
 	struct pending p = r->pending[i];
 	struct call_outcome out;
 
+	int rc;
+
 	memmove(&r->pending[i], &r->pending[i + 1],
 		(size_t)(r->pending_count - i - 1) * sizeof(r->pending[0]));
 	r->pending_count--;
-	worker_collect(p.worker, &out);
-	return judge_return(r, &p, &out, d);
+	if (!p.vcall) {
+		worker_collect(p.worker, &out);
+		return judge_return(r, &p, &out, d);
+	}
+	syscall_release(p.vcall);
+	rc = judge_return(r, &p, p.vcall, d);
+	free(p.vcall);
+	return rc;
 }
 
 int run_pending_poll(struct run *r, int64_t now, struct diag *d)
@@ -130,14 +140,31 @@ int run_pending_poll(struct run *r, int64_t now, struct diag *d)
 	for (int i = 0; i < r->pending_count; i++) {
 		struct pending *p = &r->pending[i];
 
-		if (worker_done(p->worker))
+		if (p->vcall) {
+			struct call_outcome *o = p->vcall;
+
+			syscall_perform(p->te->call, o);
+			if (o->asleep && p->wake_by >= 0 && now >= p->wake_by) {
+				/* poll's timeout: nothing became ready */
+				o->asleep = false;
+				o->ret = 0;
+				o->err = 0;
+				o->performed = true;
+			}
+			if (!o->asleep)
+				return finish(r, i, d) ? -1
+						       : run_pending_poll(r, now, d);
+			if (now <= p->deadline)
+				continue;
+		} else if (worker_done(p->worker)) {
 			return finish(r, i, d) ? -1 : run_pending_poll(r, now, d);
-		if (now <= p->deadline)
+		} else if (now <= p->deadline) {
 			continue;
-		/* Past its time but no longer asleep in the kernel: it was
-		 * woken and waits for a CPU; its own clock will tell when. */
-		if (worker_wait_asleep(p->worker, AWAKE_WAIT_USECS) ==
-		    WORKER_DONE) {
+		} else if (worker_wait_asleep(p->worker, AWAKE_WAIT_USECS) ==
+			   WORKER_DONE) {
+			/* Past its time but no longer asleep in the kernel:
+			 * it was woken and waits for a CPU; its own clock
+			 * will tell when. */
 			p->past_deadline = true;
 			return finish(r, i, d) ? -1 : run_pending_poll(r, now, d);
 		}
@@ -162,7 +189,8 @@ int run_pending_poll(struct run *r, int64_t now, struct diag *d)
 int run_pending_fds(const struct run *r, struct pollfd *fds)
 {
 	for (int i = 0; i < r->pending_count; i++) {
-		fds[i].fd = worker_fd(r->pending[i].worker);
+		fds[i].fd = r->pending[i].vcall ? -1
+						: worker_fd(r->pending[i].worker);
 		fds[i].events = POLLIN;
 	}
 	return r->pending_count;
@@ -186,6 +214,11 @@ void run_pending_cancel(struct run *r)
 	for (int i = 0; i < r->pending_count; i++) {
 		struct call_outcome out;
 
+		if (r->pending[i].vcall) {
+			syscall_release(r->pending[i].vcall);
+			free(r->pending[i].vcall);
+			continue;
+		}
 		worker_cancel(r->pending[i].worker);
 		worker_collect(r->pending[i].worker, &out);
 	}
@@ -222,6 +255,55 @@ static int settle_due(struct run *r, int64_t start, struct diag *d)
 	}
 }
 
+/* On a plugin stack: inline, in its time; a call it says would sleep is
+ * tried again after each step of the clock (run_pending_poll). */
+static int plugin_syscall(struct run *r, const struct tl_event *te,
+			  struct pending *p, const struct slot *s,
+			  struct diag *d)
+{
+	const char *name = syscall_name(te->call);
+	struct call_outcome *out;
+	long timeout;
+
+	if (plugin_lacks(r->stack, name))
+		return diag_set(d, EXIT_USAGE, &te->ev->loc,
+				"the stack %s has no %s", plugin_name(r->stack),
+				name);
+	if (run_pending_poll(r, run_now(), d))
+		return -1;
+	if (r->pending_count == RUN_PENDING_MAX)
+		return diag_set(d, EXIT_USAGE, &te->ev->loc,
+				"too many blocking calls at once (%d)",
+				RUN_PENDING_MAX);
+	out = calloc(1, sizeof(*out));
+	if (!out)
+		return diag_set(d, EXIT_INTERNAL, &te->ev->loc,
+				"out of memory");
+	note_connection(r, te->call);
+	r->prev_actual = run_now();
+	r->prev_anchor = s->start;
+	run_log(r, run_now(), "%s", syscall_text(te->call));
+	syscall_resolve(te->call, &r->env, out);
+	syscall_perform(te->call, out);
+	if (!out->asleep) {
+		int rc;
+
+		syscall_release(out);
+		rc = judge_return(r, p, out, d);
+		free(out);
+		return rc;
+	}
+	p->vcall = out;
+	p->due = te->blocking ? s->end : s->start;
+	p->deadline = p->due + p->tol;
+	p->wake_by = -1;
+	if (!strcmp(name, "poll") && syscall_int_arg(te->call, 2, &timeout) == 0 &&
+	    timeout > 0)
+		p->wake_by = run_ts_ns(&out->start) + timeout * 1000000LL;
+	r->pending[r->pending_count++] = *p;
+	return 0;
+}
+
 int run_syscall(struct run *r, const struct tl_event *te,
 		const struct slot *s, struct diag *d)
 {
@@ -230,6 +312,8 @@ int run_syscall(struct run *r, const struct tl_event *te,
 	struct worker *w;
 	enum worker_state st;
 
+	if (r->stack)
+		return plugin_syscall(r, te, &p, s, d);
 	if (settle_due(r, s->start, d))
 		return -1;
 	if (r->pending_count == RUN_PENDING_MAX)

@@ -77,14 +77,13 @@ void run_diagram_segment(struct run *r, const struct tl_event *te,
  * it (run_states.c), and a diagram wants the state after every step. */
 static int sample_state(struct run *r)
 {
-	int family = r->in->config->socket_family;
 	struct sockaddr_storage local, remote;
 	enum tcp_state_id st = TCP_STATE_CLOSED;
 	struct diag d = {0};
 	bool tuple = conn_tuple(&r->conn, &local, &remote);
 	int fd;
 
-	if (tuple && sockstate_of_tuple(family, (struct sockaddr *)&local,
+	if (tuple && run_state_of_tuple(r, (struct sockaddr *)&local,
 					(struct sockaddr *)&remote, &st, &d))
 		return DIAGRAM_STATE_UNKNOWN;
 	if (st != TCP_STATE_CLOSED)
@@ -93,10 +92,10 @@ static int sample_state(struct run *r)
 		return (int)st;
 	fd = r->active_fd >= 0 ? fdmap_live(r->env.fds, r->active_fd) : -1;
 	if (fd >= 0)
-		return sockstate_of_fd(fd, &st, &d) ? DIAGRAM_STATE_UNKNOWN
+		return run_state_of_fd(r, fd, &st, &d) ? DIAGRAM_STATE_UNKNOWN
 						    : (int)st;
-	if (tuple && sockstate_of_tuple(family, (struct sockaddr *)&local,
-					NULL, &st, &d))
+	if (tuple && run_state_of_tuple(r, (struct sockaddr *)&local, NULL,
+					&st, &d))
 		return DIAGRAM_STATE_UNKNOWN;
 	return (int)st;
 }

@@ -11,6 +11,7 @@
 #include "conn.h"
 #include "netns.h"
 #include "run.h"
+#include "sockstate.h"
 #include "stats.h"
 #include "syscalls/syscalls.h"
 
@@ -19,6 +20,7 @@
 #define RUN_VIEWS_MAX 16
 
 struct statetrace;
+struct plugin;
 
 /* When one event is due: absolute CLOCK_MONOTONIC nanoseconds. */
 struct slot {
@@ -41,7 +43,9 @@ struct state_view {
 
 /* A call that went to sleep in the kernel and is judged when it returns. */
 struct pending {
-	struct worker *worker;
+	struct worker *worker; /* the kernel's calls */
+	struct call_outcome *vcall; /* a plugin stack's: tried again */
+	int64_t wake_by; /* a plugin's poll: its timeout; -1: none */
 	const struct tl_event *te;
 	int64_t due;      /* when it should return */
 	int64_t deadline; /* due + tolerance: failing it after */
@@ -52,6 +56,7 @@ struct pending {
 
 struct run {
 	const struct run_input *in;
+	struct plugin *stack; /* --stack: the plugin; NULL: the kernel */
 	struct netns ns;
 	struct sniff *sniff;
 	struct sniff_dump *pcap; /* --pcap; NULL: none */
@@ -112,6 +117,19 @@ int run_pending_fds(const struct run *r, struct pollfd *fds);
 int64_t run_pending_deadline(const struct run *r, int64_t limit);
 int run_pending_count(const struct run *r);
 void run_pending_cancel(struct run *r);
+
+/* The state of a connection, from the kernel or the plugin stack
+ * (run_misc.c). */
+int run_state_of_fd(struct run *r, int fd, enum tcp_state_id *st,
+		    struct diag *d);
+int run_state_of_tuple(struct run *r, const struct sockaddr *local,
+		       const struct sockaddr *remote, enum tcp_state_id *st,
+		       struct diag *d);
+
+/* run_packets.c: a plugin stack's segments no outbound line took, sent
+ * before due: dropped if not the script's connection, else a failure. */
+int run_unexpected(struct run *r, const struct tl_event *te, int64_t due,
+		   struct diag *d);
 
 /* run_misc.c */
 int run_state(struct run *r, const struct tl_event *te, const struct slot *s,

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "plugin.h"
 #include "run_internal.h"
 #include "sockstate.h"
 #include "verify.h"
@@ -46,6 +47,24 @@ void run_log_packet(const struct run *r, int64_t when, const struct event *ev)
 	run_log(r, when, "%s", text);
 }
 
+int run_state_of_fd(struct run *r, int fd, enum tcp_state_id *st,
+		    struct diag *d)
+{
+	if (r->stack)
+		return plugin_state_fd(r->stack, fd, st, d);
+	return sockstate_of_fd(fd, st, d);
+}
+
+int run_state_of_tuple(struct run *r, const struct sockaddr *local,
+		       const struct sockaddr *remote, enum tcp_state_id *st,
+		       struct diag *d)
+{
+	if (r->stack)
+		return plugin_state_tuple(r->stack, local, remote, st, d);
+	return sockstate_of_tuple(r->in->config->socket_family, local, remote,
+				  st, d);
+}
+
 static int read_state(struct run *r, const struct tl_event *te,
 		      enum tcp_state_id *st, struct diag *d)
 {
@@ -57,14 +76,13 @@ static int read_state(struct run *r, const struct tl_event *te,
 		if (fd < 0)
 			return diag_set(d, EXIT_USAGE, &te->ev->loc,
 					"unknown fd %d", te->state.fd);
-		return sockstate_of_fd(fd, st, d);
+		return run_state_of_fd(r, fd, st, d);
 	}
 	if (!conn_tuple(&r->conn, &local, &remote)) {
 		*st = TCP_STATE_CLOSED;
 		return 0;
 	}
-	return sockstate_of_tuple(r->in->config->socket_family,
-				  (struct sockaddr *)&local,
+	return run_state_of_tuple(r, (struct sockaddr *)&local,
 				  (struct sockaddr *)&remote, st, d);
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plugin.h"
 #include "run_internal.h"
 #include "sniff.h"
 #include "verify.h"
@@ -33,10 +34,53 @@ static int wait_capture(struct run *r, int64_t deadline, struct diag *d)
 /* Next captured datagram of the script's connection, or 0 by deadline.
  * The capture is read once more after the deadline: what counts is the
  * kernel's timestamp, not when this process got around to looking. */
+/* The next datagram a plugin stack sent, up to deadline: its timers
+ * run until it sends one (virtual time: at the exact time). */
+static int plugin_datagram(struct run *r, int64_t deadline,
+			   const uint8_t **bytes, size_t *len, int64_t *ts,
+			   struct diag *d)
+{
+	for (;;) {
+		int64_t now;
+
+		if (plugin_next_output(r->stack, bytes, len, ts))
+			return 1;
+		now = run_now();
+		if (run_pending_poll(r, now, d) || run_trace_poll(r, d))
+			return -1;
+		if (plugin_output_waiting(r->stack, NULL))
+			continue;
+		if (now >= deadline)
+			return 0;
+		plugin_advance(r->stack, run_pending_deadline(r, deadline),
+			       true);
+	}
+}
+
 static int next_segment(struct run *r, int64_t deadline, struct packet *p,
 			int64_t *ts, struct diag *d)
 {
 	bool last_look = false;
+
+	while (r->stack) {
+		const uint8_t *bytes;
+		size_t len;
+		char err[128];
+		int got = plugin_datagram(r, deadline, &bytes, &len, ts, d);
+
+		if (got <= 0)
+			return got;
+		if (packet_decode(bytes, len, p, err, sizeof(err))) {
+			run_log(r, *ts, "> (ignored: undecodable: %s)", err);
+			continue;
+		}
+		if (!conn_owns(&r->conn, p, *ts)) {
+			run_log(r, *ts,
+				"> (ignored: not the script's connection)");
+			continue;
+		}
+		return 1;
+	}
 
 	for (;;) {
 		const uint8_t *bytes;
@@ -139,7 +183,7 @@ static int missing(struct run *r, const struct tl_event *te,
 
 	/* A full capture ring loses segments: that is tcpcheck's failure,
 	 * not the stack's. */
-	if (sniff_drops(r->sniff, &drops, d))
+	if (!r->stack && sniff_drops(r->sniff, &drops, d))
 		return -1;
 	if (drops)
 		return diag_set(d, EXIT_INTERNAL, &te->ev->loc,
@@ -307,4 +351,49 @@ int run_outbound(struct run *r, const struct tl_event *te,
 	    check_ip(r, te, &p, &l, d))
 		return -1;
 	return check_ts_val(r, te, &l, d);
+}
+
+int run_unexpected(struct run *r, const struct tl_event *te, int64_t due,
+		   struct diag *d)
+{
+	int64_t ts;
+
+	while (plugin_output_waiting(r->stack, &ts) && ts < due) {
+		struct tcp_option_storage store;
+		struct live_segment l = {.options =
+						 tcp_option_storage_list(&store)};
+		const uint8_t *bytes;
+		size_t len;
+		struct packet p;
+		struct packet_spec none;
+		char err[128];
+
+		memset(&none, 0, sizeof(none));
+		(void)plugin_next_output(r->stack, &bytes, &len, &ts);
+		if (packet_decode(bytes, len, &p, err, sizeof(err))) {
+			run_log(r, ts, "> (ignored: undecodable: %s)", err);
+			continue;
+		}
+		if (!conn_owns(&r->conn, &p, ts)) {
+			run_log(r, ts,
+				"> (ignored: not the script's connection)");
+			continue;
+		}
+		if (p.protocol != IPPROTO_TCP) {
+			run_log(r, ts, "> (ignored: not TCP)");
+			continue;
+		}
+		if (tcp_options_decode(p.u.tcp.options, p.u.tcp.options_len,
+				       l.options, err, sizeof(err)))
+			l.options->count = 0;
+		conn_map_outbound(&r->conn, &none, &p, &l);
+		diag_set(d, EXIT_FAIL, &te->ev->loc,
+			 "the stack sent a segment at %.6f s that no outbound "
+			 "line expects (before this event, due at %.6f s)",
+			 run_secs(r, ts), run_secs(r, due));
+		snprintf(d->expected, sizeof(d->expected), "nothing");
+		verify_format_live(&l, true, d->actual, sizeof(d->actual));
+		return -1;
+	}
+	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plugin.h"
 #include "run_internal.h"
 #include "statetrace.h"
 
@@ -26,6 +27,13 @@ static bool wants_trace(const struct run *r)
 
 /* Before the namespace and before the first event: a run that traces
  * puts the tool's ports where its filter looks. */
+static int sample_stack(void *arg, const struct sockaddr *local,
+			const struct sockaddr *remote, enum tcp_state_id *st,
+			struct diag *d)
+{
+	return run_state_of_tuple(arg, local, remote, st, d);
+}
+
 int run_trace_open(struct run *r, struct diag *d)
 {
 	const struct config *c = r->in->config;
@@ -40,6 +48,15 @@ int run_trace_open(struct run *r, struct diag *d)
 
 	if (!wants_trace(r))
 		return 0;
+	if (r->stack) {
+		p.sample = sample_stack;
+		p.sample_arg = r;
+		p.now = run_now;
+		p.sample_source = plugin_virtual(r->stack)
+					  ? "the stack, sampled at every step "
+					    "of virtual time"
+					  : "the stack, sampled at each event";
+	}
 	if (statetrace_open(&r->trace, &p, d))
 		return -1;
 	first = statetrace_first_port(r->trace);
@@ -160,7 +177,8 @@ static int check_key(struct run *r, const struct tl_event *te,
 	if (fd < 0)
 		return diag_set(d, EXIT_USAGE, &te->ev->loc, "unknown fd %d",
 				te->state.fd);
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+	/* A plugin's fd is no fd of this process. */
+	if (!r->stack && getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
 		*rport = sockstate_addr_port(&ss);
 		len = sizeof(ss);
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)

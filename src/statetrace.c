@@ -52,6 +52,9 @@ struct followed {
 
 struct statetrace {
 	bool tracepoint;
+	int (*sample)(void *, const struct sockaddr *, const struct sockaddr *,
+		      enum tcp_state_id *, struct diag *);
+	void *sample_arg;
 	char source[128];
 	struct tracefs *tfs;
 	uint16_t first_port;
@@ -67,10 +70,15 @@ struct statetrace {
 	size_t follow_count;
 };
 
+/* statetrace_params' now: one trace a process. */
+static int64_t (*hook_now)(void);
+
 static int64_t now_ns(void)
 {
 	struct timespec ts;
 
+	if (hook_now)
+		return hook_now();
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
@@ -94,6 +102,9 @@ static int sample(struct statetrace *t, uint16_t local_port,
 
 	sockstate_addr_set_port(&l, local_port);
 	sockstate_addr_set_port(&r, remote_port);
+	if (t->sample)
+		return t->sample(t->sample_arg, (struct sockaddr *)&l,
+				 (struct sockaddr *)&r, st, d);
 	return sockstate_of_tuple(t->family, (struct sockaddr *)&l,
 				  (struct sockaddr *)&r, st, d);
 }
@@ -444,7 +455,14 @@ int statetrace_open(struct statetrace **out, const struct statetrace_params *p,
 					  : sizeof(struct sockaddr_in6));
 	to_v6(p->local, t->local6);
 	to_v6(p->remote, t->remote6);
-	if (p->force_sampling) {
+	t->sample = p->sample;
+	t->sample_arg = p->sample_arg;
+	hook_now = p->now;
+	if (p->sample) {
+		t->tracepoint = false;
+		snprintf(t->source, sizeof(t->source), "%s",
+			 p->sample_source ? p->sample_source : "sampling");
+	} else if (p->force_sampling) {
 		use_sampling(t, "--state_trace=sampling");
 	} else if (p->fixed_port) {
 		snprintf(why, sizeof(why), "--%s fixes the tool's port",

@@ -37,6 +37,15 @@ struct statetrace_params {
 	bool force_sampling;  /* --state_trace=sampling */
 	const char *fixed_port; /* non-NULL: the script fixed the tool's
 				 * port (the option's name); no block */
+	/* A stack that is not the kernel: sample it with this (as
+	 * sockstate_of_tuple would), at the times now() gives, and name
+	 * the source so. NULL: the kernel. */
+	int (*sample)(void *arg, const struct sockaddr *local,
+		      const struct sockaddr *remote, enum tcp_state_id *st,
+		      struct diag *d);
+	int64_t (*now)(void);
+	void *sample_arg;
+	const char *sample_source;
 };
 
 struct statetrace;

@@ -21,7 +21,8 @@ static void usage(FILE *out)
 	fputs("usage: tcpcheck [options] PATH...\n"
 	      "\n"
 	      "Run packetdrill-style TCP scripts against the Linux kernel, each\n"
-	      "in a private network namespace, and report the first difference.\n"
+	      "in a private network namespace, or against a stack plugin, and\n"
+	      "report the first difference.\n"
 	      "A PATH is a script or a directory (every *.pkt below it).\n"
 	      "\n"
 	      "  -j, --jobs N               runs at once (default: CPUs x 4)\n"
@@ -36,6 +37,13 @@ static void usage(FILE *out)
 	      "                             as %25, then .VARIANT.pcap\n"
 	      "      --pcap-dir-failed      with --pcap-dir: keep the failed runs'\n"
 	      "                             files only\n"
+	      "      --stack=NAME|PATH      test a stack plugin (lwip, example, or\n"
+	      "                             a .so file) in virtual time, not the\n"
+	      "                             kernel; --stack=kernel is the default\n"
+	      "      --stack_options=TEXT   settings for the stack plugin\n"
+	      "      --compare=A,B          run one script on stacks A and B (each\n"
+	      "                             kernel or a plugin) and show where\n"
+	      "                             their segments and states first differ\n"
 	      "  -v, --verbose              print every event as it happens\n"
 	      "  -D, --define NAME=VALUE    substitute VALUE for the word NAME\n"
 	      "      --parse-only           check the syntax only\n"
@@ -81,6 +89,7 @@ struct cli {
 	size_t script_count;
 	struct batch_options batch;
 	const char *ip_version; /* as given; NULL: not given */
+	const char *compare;    /* --compare=A,B; NULL: not given */
 	bool batch_asked;	/* an option only a batch has */
 };
 
@@ -295,6 +304,14 @@ static int parse_long_option(struct cli *cli, int *argi, int argc, char **argv)
 	} else if (is_name(name, "diagram", NULL)) {
 		if (parse_diagram(cli, value, argi, argc, argv))
 			return 1000 + EXIT_USAGE;
+	} else if (is_name(name, "compare", NULL)) {
+		if (!value && *argi + 1 < argc)
+			value = argv[++*argi];
+		if (!value) {
+			fprintf(stderr, "tcpcheck: --compare needs A,B\n");
+			return 1000 + EXIT_USAGE;
+		}
+		cli->compare = value;
 	} else {
 		int r = parse_batch_option(cli, name, value, argi, argc, argv);
 
@@ -453,6 +470,18 @@ int main(int argc, char **argv)
 
 	if (r)
 		return r - 1000;
+	if (cli.compare) {
+		if (cli.script_count != 1 || wants_batch(&cli) ||
+		    cli.params.dump_ast || cli.params.parse_only) {
+			fprintf(stderr, "tcpcheck: --compare runs one script "
+					"(one file, one IP version)\n");
+			return EXIT_USAGE;
+		}
+		if (cli.ip_version &&
+		    push_option(&cli, "ip_version", cli.ip_version))
+			return EXIT_USAGE;
+		return check_compare(cli.scripts[0], cli.compare, &cli.params);
+	}
 	if (cli.params.dump_ast || !wants_batch(&cli))
 		return run_each(&cli);
 	if (cli.params.diagram_svg) {

@@ -2,6 +2,8 @@
  * addresses, buffers), make the call, time it. */
 #include "syscalls/internal.h"
 
+#include "plugin.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -199,12 +201,42 @@ void syscall_resolve(const struct prepared_call *pc,
 	out->ret = -1;
 	out->unknown_fd = -1;
 	out->unknown_fd_arg = -1;
+	out->stack = env->stack;
 	for (size_t i = 0; i < pc->argc; i++) {
 		if (resolve_arg(pc, i, env, out) < 0) {
 			syscall_release(out);
 			return;
 		}
 	}
+}
+
+static void ns_to_ts(int64_t ns, struct timespec *ts)
+{
+	ts->tv_sec = ns / 1000000000LL;
+	ts->tv_nsec = ns % 1000000000LL;
+}
+
+/* On a plugin stack, in its time; again and again while it sleeps. */
+static void perform_on_stack(const struct prepared_call *pc,
+			     struct call_outcome *out)
+{
+	long ret;
+	int err;
+
+	if (!out->asleep)
+		ns_to_ts(plugin_now(out->stack), &out->start);
+	errno = 0;
+	ret = plugin_perform(out->stack, pc->def->name, out);
+	err = errno;
+	ns_to_ts(plugin_now(out->stack), &out->end);
+	out->asleep = ret == TCPCHECK_STACK_ASLEEP;
+	if (out->asleep)
+		return;
+	if (!strcmp(pc->def->name, "recvmsg"))
+		msg_recvmsg_done(out, ret);
+	out->ret = ret;
+	out->err = ret < 0 ? err : 0;
+	out->performed = true;
 }
 
 void syscall_perform(const struct prepared_call *pc, struct call_outcome *out)
@@ -214,6 +246,10 @@ void syscall_perform(const struct prepared_call *pc, struct call_outcome *out)
 
 	if (out->unknown_fd >= 0 || out->resolve_errno)
 		return;
+	if (out->stack) {
+		perform_on_stack(pc, out);
+		return;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &out->start);
 	errno = 0;
 	ret = pc->def->perform(pc, out);

@@ -22,6 +22,9 @@ void callfmt_expr(struct strbuf *f, const struct expr *e);
 /* A malloc'd copy of e in script syntax, or NULL when out of memory. */
 char *callfmt_expr_dup(const struct expr *e);
 
+/* recvmsg is done: keep the msghdr's flags and control (msg.c). */
+void msg_recvmsg_done(struct call_outcome *o, long ret);
+
 /* --- arguments ------------------------------------------------------------ */
 
 /* What a call does with an argument; decides the shapes it accepts and how

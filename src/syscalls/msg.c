@@ -459,6 +459,15 @@ static long do_recvmsg(const struct prepared_call *pc, struct call_outcome *o)
 	(void)pc;
 	ret = recvmsg((int)o->arg[0], msg, (int)o->arg[2]);
 	err = errno;
+	msg_recvmsg_done(o, ret);
+	errno = err;
+	return ret;
+}
+
+void msg_recvmsg_done(struct call_outcome *o, long ret)
+{
+	struct msghdr *msg = o->ptr[1];
+
 	o->msg_flags = msg->msg_flags;
 	o->opt_len = 0;
 	if (ret >= 0 && msg->msg_control) {
@@ -469,8 +478,6 @@ static long do_recvmsg(const struct prepared_call *pc, struct call_outcome *o)
 		memcpy(o->opt, msg->msg_control, n);
 		o->opt_len = (socklen_t)n;
 	}
-	errno = err;
-	return ret;
 }
 
 /* --- names ----------------------------------------------------------------- */

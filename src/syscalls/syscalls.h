@@ -85,6 +85,9 @@ struct syscall_env {
 	 * the kernel's timestamps recvmsg returns. */
 	int64_t t0;
 	int64_t tolerance_ns;
+	/* The stack under test when it is a plugin: calls go to it, not to
+	 * the kernel. NULL: the kernel. */
+	struct plugin *stack;
 };
 
 /* --- the three steps ------------------------------------------------------ */
@@ -103,8 +106,12 @@ struct call_outcome {
 	 * was runnable but not running (waiting for a CPU); 0 if unknown. */
 	int64_t cpu_wait_ns;
 	bool performed;        /* false: it never ran; syscall_check says why */
+	/* A plugin stack's call that would sleep (TCPCHECK_STACK_ASLEEP):
+	 * syscall_perform again, later, finishes it. */
+	bool asleep;
 
 	/* private */
+	struct plugin *stack; /* env's, for perform */
 	int unknown_fd;      /* >= 0: this script fd has no live fd */
 	int unknown_fd_arg;  /* its argument index */
 	int resolve_errno;   /* resolve ran out of memory */
