@@ -86,7 +86,7 @@ int plugin_find(const char *spec, char *path, size_t len, struct diag *d)
 			return 0;
 		env = end ? end + 1 : NULL;
 	}
-	/* An uninstalled tcpcheck: src/tcpcheck beside src/stacks/. */
+	/* An uninstalled tcpcheck: ./tcpcheck above src/stacks/. */
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		char *slash;
@@ -95,7 +95,7 @@ int plugin_find(const char *spec, char *path, size_t len, struct diag *d)
 		slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
-			if ((size_t)snprintf(path, len, "%s/stacks/%s/%s.so",
+			if ((size_t)snprintf(path, len, "%s/src/stacks/%s/%s.so",
 					     self, spec, spec) < len &&
 			    readable(path))
 				return 0;
@@ -222,8 +222,11 @@ int plugin_open(struct plugin *p, const struct tcpcheck_stack_config *cfg,
 		return diag_set(d, EXIT_INTERNAL, NULL,
 				"stack %s cannot start: %s", p->ops.name,
 				err[0] ? err : "open() failed");
-	if (plugin_virtual(p))
+	if (plugin_virtual(p)) {
 		p->next = p->ops.advance(p->stack, p->now);
+		if (p->next >= 0 && p->next <= p->now)
+			p->next = p->now + 1;
+	}
 	return 0;
 }
 
@@ -308,8 +311,11 @@ int plugin_inject(struct plugin *p, const void *datagram, size_t len,
 				"stack %s could not take a datagram of %zu "
 				"bytes",
 				p->ops.name, len);
-	if (plugin_virtual(p))
+	if (plugin_virtual(p)) {
 		p->next = p->ops.advance(p->stack, p->now);
+		if (p->next >= 0 && p->next <= p->now)
+			p->next = p->now + 1;
+	}
 	return 0;
 }
 
@@ -417,7 +423,24 @@ bool plugin_lacks(const struct plugin *p, const char *call)
 	return true; /* pipe, open, epoll...: not the stack's */
 }
 
+static long perform(struct plugin *p, const char *c, struct call_outcome *o);
+
 long plugin_perform(struct plugin *p, const char *c, struct call_outcome *o)
+{
+	long ret = perform(p, c, o);
+	int err = errno;
+
+	/* What the call armed: the next timer may be sooner now. */
+	if (plugin_virtual(p)) {
+		p->next = p->ops.advance(p->stack, p->now);
+		if (p->next >= 0 && p->next <= p->now)
+			p->next = p->now + 1;
+	}
+	errno = err;
+	return ret;
+}
+
+static long perform(struct plugin *p, const char *c, struct call_outcome *o)
 {
 	void *s = p->stack;
 	int fd = (int)o->arg[0];
