@@ -19,8 +19,8 @@
 struct example {
 	struct tcpcheck_stack_host host; /* how to send and how to log */
 	int family;			 /* AF_INET or AF_INET6 */
-	uint8_t addr[16];		 /* ours: 4 or 16 bytes */
-	size_t addr_len;
+	uint8_t addr[16];		 /* our address */
+	size_t addr_len;		 /* 4 or 16 */
 	int64_t now; /* the last advance(): the only clock a stack reads */
 };
 
@@ -198,9 +198,10 @@ static int example_inject(void *stack, const void *datagram, size_t len)
 	return 0;
 }
 
-/* Virtual time: tcpcheck calls this first with the start time, then with
- * each time we return, in order. A real stack runs the timers due by now
- * and returns when the next one is due; this host has none. */
+/* Virtual time: tcpcheck calls this first with the start time, then, in
+ * order, at each time we returned and before each event of the script. A
+ * real stack runs the timers due by now and returns when the next one is
+ * due; this host has none. */
 static int64_t example_advance(void *stack, int64_t now)
 {
 	struct example *ex = stack;
@@ -234,6 +235,11 @@ static void *example_open(const struct tcpcheck_stack_config *cfg,
 
 	if (cfg->options) {
 		snprintf(err, errlen, "the example stack takes no options");
+		return NULL;
+	}
+	if (cfg->local.ss_family != cfg->family) {
+		snprintf(err, errlen, "the local address is not in family %d",
+			 cfg->family);
 		return NULL;
 	}
 	ex = calloc(1, sizeof(*ex));
@@ -284,8 +290,10 @@ TCPCHECK_STACK_EXPORT int tcpcheck_stack_init(struct tcpcheck_stack_ops *ops)
 	ops->inject = example_inject;
 	ops->tcp_state = example_tcp_state;
 	ops->tcp_state_tuple = example_tcp_state_tuple;
-	/* The socket calls: NULL is a call the stack does not have, and a
-	 * script that makes it fails with "the stack has no CALL". */
+	/* The socket calls. tcpcheck zeroed the table, so these lines only
+	 * show what there is to fill in: NULL is a call the stack does not
+	 * have, and a script that makes it fails with "the stack has no
+	 * CALL". */
 	ops->socket = NULL;  /* a new fd, or -1 EAFNOSUPPORT... */
 	ops->bind = NULL;    /* sockaddr_in/in6 in Linux's layout */
 	ops->listen = NULL;  /* tcp_state(fd) is LISTEN after it */
