@@ -138,6 +138,19 @@ void sockcall_sweep(struct lwip_stack *st)
 	}
 }
 
+/* After a call that may have sent: run what lwIP deferred (a packet to
+ * the stack's own address loops back through it) and sweep. errno kept. */
+static void settle(struct lwip_stack *st)
+{
+	int e = errno;
+
+	lwstack_lock();
+	lwstack_run_deferred(st);
+	sockcall_sweep(st);
+	lwstack_unlock();
+	errno = e;
+}
+
 static int state_from_lwip(enum tcp_state s)
 {
 	switch (s) {
@@ -333,6 +346,7 @@ static uint32_t send_timeout(int fd)
 static ssize_t received(struct lwip_stack *st, int fd, struct sockfd *sfd,
 			ssize_t r, int flags)
 {
+	settle(st);
 	if (r >= 0 || !would_block(errno) || sfd->nonblock ||
 	    (flags & MSG_DONTWAIT)) {
 		wake(sfd);
@@ -423,8 +437,11 @@ static ssize_t send_all(struct lwip_stack *st, int fd,
 
 	if (sfd == NULL)
 		return -1;
-	if (sfd->nonblock || (c->flags & MSG_DONTWAIT) || c->len == 0)
-		return send_from(fd, c, 0);
+	if (sfd->nonblock || (c->flags & MSG_DONTWAIT) || c->len == 0) {
+		r = send_from(fd, c, 0);
+		settle(st);
+		return r;
+	}
 	if (!sfd->writing || sfd->write_len != c->len) {
 		sfd->writing = true;
 		sfd->write_len = c->len;
@@ -432,6 +449,7 @@ static ssize_t send_all(struct lwip_stack *st, int fd,
 	}
 	while (sfd->sent < c->len) {
 		r = send_from(fd, c, sfd->sent);
+		settle(st);
 		if (r > 0) {
 			sfd->sent += (size_t)r;
 			continue;
@@ -515,12 +533,13 @@ static int sockcall_accept(void *handle, int fd, struct sockaddr *addr,
 
 /* A blocking connect sleeps until lwIP's netconn leaves its connecting
  * state: then 0, or the error lwIP keeps for the socket. */
-static int connect_outcome(int fd, struct sockfd *sfd)
+static int connect_outcome(struct lwip_stack *st, int fd, struct sockfd *sfd)
 {
 	struct netconn *conn;
 	err_t err;
 	bool connecting, has_pcb;
 
+	settle(st);
 	lwstack_lock();
 	conn = fd_conn(fd);
 	if (conn == NULL) {
@@ -552,18 +571,21 @@ static int connect_outcome(int fd, struct sockfd *sfd)
 static int sockcall_connect(void *handle, int fd, const struct sockaddr *addr,
 			    socklen_t len)
 {
-	struct sockfd *sfd = sockcall_fd(handle, fd);
+	struct lwip_stack *st = handle;
+	struct sockfd *sfd = sockcall_fd(st, fd);
 	int r;
 
 	if (sfd == NULL)
 		return -1;
 	if (sfd->connecting)
-		return connect_outcome(fd, sfd);
+		return connect_outcome(st, fd, sfd);
 	r = lwip_connect(fd, addr, len);
-	if (r == 0 || errno != EINPROGRESS || sfd->nonblock)
+	if (r == 0 || errno != EINPROGRESS || sfd->nonblock) {
+		settle(st);
 		return r;
+	}
 	sfd->connecting = true;
-	return connect_outcome(fd, sfd);
+	return connect_outcome(st, fd, sfd);
 }
 
 static ssize_t sockcall_recv(void *handle, int fd, void *buf, size_t len,
@@ -668,9 +690,13 @@ static ssize_t sockcall_sendmsg(void *handle, int fd, const struct msghdr *msg,
 
 static int sockcall_shutdown(void *handle, int fd, int how)
 {
+	int r;
+
 	if (sockcall_fd(handle, fd) == NULL)
 		return -1;
-	return lwip_shutdown(fd, how);
+	r = lwip_shutdown(fd, how);
+	settle(handle);
+	return r;
 }
 
 /* Whether a blocking close must linger: SO_LINGER on with a time, and data
@@ -726,6 +752,7 @@ static int sockcall_close_fd(void *handle, int fd)
 			sfd->has_deadline = true;
 			sfd->deadline_ms = st->now_ms + (uint32_t)seconds * 1000;
 			lwip_shutdown(fd, SHUT_WR);
+			settle(st);
 			return TCPCHECK_STACK_ASLEEP;
 		}
 		if ((int32_t)(st->now_ms - sfd->deadline_ms) < 0)
@@ -738,6 +765,7 @@ static int sockcall_close_fd(void *handle, int fd)
 	r = lwip_close(fd);
 	if (r == 0)
 		sfd->open = false;
+	settle(st);
 	return r;
 }
 
@@ -752,9 +780,13 @@ static int sockcall_getsockopt(void *handle, int fd, int level, int name,
 static int sockcall_setsockopt(void *handle, int fd, int level, int name,
 			       const void *value, socklen_t len)
 {
+	int r;
+
 	if (sockcall_fd(handle, fd) == NULL)
 		return -1;
-	return lwip_setsockopt(fd, level, name, value, len);
+	r = lwip_setsockopt(fd, level, name, value, len);
+	settle(handle);
+	return r;
 }
 
 /* The script's O_NONBLOCK, kept here: lwIP's is always on. */
