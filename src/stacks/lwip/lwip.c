@@ -22,12 +22,12 @@
 
 #include <netinet/in.h>
 
-#include "lwip/opt.h"
 #include "lwip/init.h"
 #include "lwip/ip.h"
 #include "lwip/ip4.h"
 #include "lwip/ip6.h"
 #include "lwip/netif.h"
+#include "lwip/opt.h"
 #include "lwip/pbuf.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/sys.h"
@@ -159,7 +159,7 @@ static err_t netif_setup(struct netif *nif)
 
 static void ip4_from_prefix(ip4_addr_t *mask, unsigned int prefix_len)
 {
-	uint32_t m = prefix_len == 0 ? 0
+	uint32_t m = prefix_len == 0	? 0
 		     : prefix_len >= 32 ? 0xffffffffu
 					: ~((1u << (32 - prefix_len)) - 1);
 
@@ -214,8 +214,8 @@ static int netif_configure(struct lwip_stack *st,
 	return 0;
 }
 
-static int parse_options(struct lwip_stack *st, const char *options,
-			 char *err, size_t errlen)
+static int parse_options(struct lwip_stack *st, const char *options, char *err,
+			 size_t errlen)
 {
 	const char *p = options;
 
@@ -255,8 +255,9 @@ static void *lwstack_open(const struct tcpcheck_stack_config *cfg,
 		return NULL;
 	}
 	if (cfg->local.ss_family != cfg->family) {
-		snprintf(err, errlen, "lwip: the local address is not of "
-				      "the run's family");
+		snprintf(err, errlen,
+			 "lwip: the local address is not of "
+			 "the run's family");
 		return NULL;
 	}
 	if (cfg->mtu < (cfg->family == AF_INET6 ? 1280u : 68u) ||
@@ -328,7 +329,7 @@ static void run_timers_at(struct lwip_stack *st, uint32_t ms)
 	st->now_ms = ms;
 	sys_check_timeouts();
 	lwstack_run_deferred(st);
-	sockcall_sweep(st);
+	tcpstate_sweep(st);
 }
 
 static int64_t lwstack_advance(void *handle, int64_t now)
@@ -386,8 +387,7 @@ static int lwstack_inject(void *handle, const void *datagram, size_t len)
 	const unsigned char *b = datagram;
 	struct pbuf *p;
 
-	if (len < 1 || len > 0xffff ||
-	    ((b[0] >> 4) != 4 && (b[0] >> 4) != 6)) {
+	if (len < 1 || len > 0xffff || ((b[0] >> 4) != 4 && (b[0] >> 4) != 6)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -401,7 +401,7 @@ static int lwstack_inject(void *handle, const void *datagram, size_t len)
 	if (st->netif.input(p, &st->netif) != ERR_OK)
 		pbuf_free(p);
 	lwstack_run_deferred(st);
-	sockcall_sweep(st);
+	tcpstate_sweep(st);
 	lwstack_unlock();
 	return 0;
 }

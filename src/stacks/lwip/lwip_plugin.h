@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lwip/opt.h"
 #include "lwip/netif.h"
+#include "lwip/opt.h"
 #include "lwip/tcpip.h"
 
 #include "tcpcheck/stack.h"
@@ -19,9 +19,9 @@
  * it stops answering TCPCHECK_STACK_ASLEEP). */
 struct sockfd {
 	bool open;
-	bool nonblock; /* the script's O_NONBLOCK; lwIP's is always set */
+	bool nonblock;	 /* the script's O_NONBLOCK; lwIP's is always set */
 	bool connecting; /* a blocking connect() sleeps */
-	bool lingering;  /* a blocking close() waits for its data's ACK */
+	bool lingering;	 /* a blocking close() waits for its data's ACK */
 	/* A blocking write of len bytes sleeps after sending sent of them. */
 	bool writing;
 	size_t write_len;
@@ -68,7 +68,7 @@ struct lwip_stack {
 
 /* lwip.c */
 void lwstack_log(struct lwip_stack *st, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void lwstack_lock(void);
 void lwstack_unlock(void);
 /* Run what lwIP deferred to its tcpip thread; with the core lock held. */
@@ -76,13 +76,24 @@ void lwstack_run_deferred(struct lwip_stack *st);
 
 /* sockcalls.c */
 void sockcall_fill_ops(struct tcpcheck_stack_ops *ops);
+/* The plugin's record of fd, or NULL and EBADF. */
 struct sockfd *sockcall_fd(struct lwip_stack *st, int fd);
-/* Forget a netconn's pcb that lwIP freed behind its back; with the core
- * lock held, after input and timers. */
-void sockcall_sweep(struct lwip_stack *st);
 /* The earliest deadline of a sleeping call, if any. */
 bool sockcall_next_deadline(struct lwip_stack *st, uint32_t *ms);
 /* Close every socket still open (stack close). */
 void sockcall_close_all(struct lwip_stack *st);
+
+/* tcpstate.c (the core lock held) */
+struct netconn *tcpstate_conn(int fd);
+bool tcpstate_is_tcp(const struct netconn *conn);
+/* Whether lwIP has pcb on one of its lists (a pcb on none is new, or freed). */
+bool tcpstate_pcb_listed(const void *pcb);
+/* Forget a netconn's pcb that lwIP freed behind its back: after input,
+ * timers and socket calls. */
+void tcpstate_sweep(struct lwip_stack *st);
+/* ops->tcp_state and ops->tcp_state_tuple (they take the lock). */
+int tcpstate_of_fd(void *stack, int fd);
+int tcpstate_of_tuple(void *stack, const struct sockaddr *local,
+		      const struct sockaddr *remote);
 
 #endif

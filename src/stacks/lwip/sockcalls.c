@@ -2,8 +2,7 @@
 /*
  * The lwIP plugin's socket calls: lwIP's own (lwip_*), on sockets that are
  * always non-blocking inside lwIP, with the script's blocking sockets
- * emulated on top (TCPCHECK_STACK_ASLEEP until lwIP has an answer), and
- * the TCP state read off lwIP's pcbs.
+ * emulated on top (TCPCHECK_STACK_ASLEEP until lwIP has an answer).
  *
  * lwIP's socket calls take the core lock themselves: they are made without
  * it. Reading a netconn or a pcb is done with it.
@@ -17,13 +16,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "lwip/opt.h"
 #include "lwip/api.h"
 #include "lwip/err.h"
-#include "lwip/sockets.h"
-#include "lwip/tcp.h"
+#include "lwip/opt.h"
 #include "lwip/priv/sockets_priv.h"
 #include "lwip/priv/tcp_priv.h"
+#include "lwip/sockets.h"
+#include "lwip/tcp.h"
 
 #include "stacks/lwip/lwip_plugin.h"
 
@@ -72,72 +71,6 @@ static int fd_adopt(struct lwip_stack *st, int fd, bool nonblock)
 	return fd;
 }
 
-static struct netconn *fd_conn(int fd)
-{
-	struct lwip_sock *s = lwip_socket_dbg_get_socket(fd);
-
-	return s != NULL ? s->conn : NULL;
-}
-
-static bool is_tcp(const struct netconn *conn)
-{
-	return conn != NULL && NETCONNTYPE_GROUP(conn->type) == NETCONN_TCP;
-}
-
-static bool pcb_on_list(const struct tcp_pcb *list, const void *pcb)
-{
-	for (; list != NULL; list = list->next)
-		if ((const void *)list == pcb)
-			return true;
-	return false;
-}
-
-/* A pcb lwIP knows: bound, listening, connected or in TIME_WAIT. */
-static bool pcb_listed(const void *pcb)
-{
-	const struct tcp_pcb_listen *l;
-
-	for (l = tcp_listen_pcbs.listen_pcbs; l != NULL; l = l->next)
-		if ((const void *)l == pcb)
-			return true;
-	return pcb_on_list(tcp_active_pcbs, pcb) ||
-	       pcb_on_list(tcp_tw_pcbs, pcb) ||
-	       pcb_on_list(tcp_bound_pcbs, pcb);
-}
-
-/*
- * lwIP frees a pcb that leaves TIME_WAIT (and one whose close failed and
- * lost its callbacks) without telling the netconn that holds it: the
- * netconn's pointer dangles, and the socket's close would then work on
- * freed memory. After input and timers, a pcb that was on a list and is
- * on none is such a one: the netconn forgets it, as it would a reset one.
- */
-void sockcall_sweep(struct lwip_stack *st)
-{
-	for (size_t fd = 0; fd < st->nfds; fd++) {
-		struct sockfd *sfd = &st->fds[fd];
-		struct netconn *conn;
-		void *pcb;
-
-		if (!sfd->open)
-			continue;
-		conn = fd_conn((int)fd);
-		if (!is_tcp(conn))
-			continue;
-		pcb = conn->pcb.tcp;
-		if (pcb == NULL) {
-			sfd->pcb_seen = NULL;
-		} else if (pcb_listed(pcb)) {
-			sfd->pcb_seen = pcb;
-		} else if (pcb == sfd->pcb_seen) {
-			lwstack_log(st, "fd %zu: lwIP freed its pcb, the netconn "
-					"forgets it", fd);
-			conn->pcb.tcp = NULL;
-			sfd->pcb_seen = NULL;
-		}
-	}
-}
-
 /* After a call that may have sent: run what lwIP deferred (a packet to
  * the stack's own address loops back through it) and sweep. errno kept. */
 static void settle(struct lwip_stack *st)
@@ -146,126 +79,9 @@ static void settle(struct lwip_stack *st)
 
 	lwstack_lock();
 	lwstack_run_deferred(st);
-	sockcall_sweep(st);
+	tcpstate_sweep(st);
 	lwstack_unlock();
 	errno = e;
-}
-
-static int state_from_lwip(enum tcp_state s)
-{
-	switch (s) {
-	case CLOSED: return TCPCHECK_CLOSED;
-	case LISTEN: return TCPCHECK_LISTEN;
-	case SYN_SENT: return TCPCHECK_SYN_SENT;
-	case SYN_RCVD: return TCPCHECK_SYN_RECV;
-	case ESTABLISHED: return TCPCHECK_ESTABLISHED;
-	case FIN_WAIT_1: return TCPCHECK_FIN_WAIT_1;
-	case FIN_WAIT_2: return TCPCHECK_FIN_WAIT_2;
-	case CLOSE_WAIT: return TCPCHECK_CLOSE_WAIT;
-	case CLOSING: return TCPCHECK_CLOSING;
-	case LAST_ACK: return TCPCHECK_LAST_ACK;
-	case TIME_WAIT: return TCPCHECK_TIME_WAIT;
-	}
-	return TCPCHECK_CLOSED;
-}
-
-static int sockcall_tcp_state(void *handle, int fd)
-{
-	struct lwip_stack *st = handle;
-	struct netconn *conn;
-	int state = TCPCHECK_CLOSED;
-
-	if (sockcall_fd(st, fd) == NULL)
-		return -1;
-	lwstack_lock();
-	conn = fd_conn(fd);
-	if (conn == NULL) {
-		lwstack_unlock();
-		errno = EBADF;
-		return -1;
-	}
-	if (!is_tcp(conn)) {
-		lwstack_unlock();
-		errno = EOPNOTSUPP;
-		return -1;
-	}
-	/* An unlisted pcb is a new one, CLOSED (or one the sweep has yet
-	 * to forget: not to be read). */
-	if (conn->pcb.tcp != NULL && pcb_listed(conn->pcb.tcp))
-		state = state_from_lwip(conn->pcb.tcp->state);
-	lwstack_unlock();
-	return state;
-}
-
-/* Whether lwIP's address and port are sa's; a wildcard address on either
- * side matches any when wildcard. */
-static bool addr_matches(const ip_addr_t *ip, u16_t port,
-			 const struct sockaddr *sa, bool wildcard)
-{
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)sa;
-
-		if (ntohs(sin->sin_port) != port)
-			return false;
-		if (wildcard && (ip_addr_isany(ip) ||
-				 sin->sin_addr.s_addr == htonl(INADDR_ANY)))
-			return true;
-		return !IP_IS_V6(ip) && !IP_IS_ANY_TYPE_VAL(*ip) &&
-		       ip4_addr_get_u32(ip_2_ip4(ip)) == sin->sin_addr.s_addr;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)sa;
-
-		if (ntohs(sin6->sin6_port) != port)
-			return false;
-		if (wildcard && (ip_addr_isany(ip) ||
-				 IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)))
-			return true;
-		if (IP_IS_V6(ip))
-			return memcmp(ip_2_ip6(ip)->addr, &sin6->sin6_addr,
-				      16) == 0;
-		/* A v4 connection on a dual-stack socket, asked for by its
-		 * v4-mapped address. */
-		return !IP_IS_ANY_TYPE_VAL(*ip) &&
-		       IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) &&
-		       memcmp(&ip4_addr_get_u32(ip_2_ip4(ip)),
-			      &sin6->sin6_addr.s6_addr[12], 4) == 0;
-	}
-	return false;
-}
-
-static int find_conn(const struct tcp_pcb *list, const struct sockaddr *local,
-		     const struct sockaddr *remote)
-{
-	for (; list != NULL; list = list->next)
-		if (addr_matches(&list->local_ip, list->local_port, local,
-				 false) &&
-		    addr_matches(&list->remote_ip, list->remote_port, remote,
-				 false))
-			return state_from_lwip(list->state);
-	return -1;
-}
-
-static int sockcall_tcp_state_tuple(void *handle, const struct sockaddr *local,
-				    const struct sockaddr *remote)
-{
-	const struct tcp_pcb_listen *l;
-	int state = -1;
-
-	(void)handle;
-	lwstack_lock();
-	if (remote == NULL) {
-		for (l = tcp_listen_pcbs.listen_pcbs; l != NULL; l = l->next)
-			if (addr_matches(&l->local_ip, l->local_port, local,
-					 true))
-				state = TCPCHECK_LISTEN;
-	} else {
-		state = find_conn(tcp_active_pcbs, local, remote);
-		if (state < 0)
-			state = find_conn(tcp_tw_pcbs, local, remote);
-	}
-	lwstack_unlock();
-	return state < 0 ? TCPCHECK_CLOSED : state;
 }
 
 /* Blocking calls. */
@@ -322,7 +138,7 @@ static uint32_t recv_timeout(int fd)
 	uint32_t ms = 0;
 
 	lwstack_lock();
-	conn = fd_conn(fd);
+	conn = tcpstate_conn(fd);
 	if (conn != NULL)
 		ms = conn->recv_timeout;
 	lwstack_unlock();
@@ -335,7 +151,7 @@ static uint32_t send_timeout(int fd)
 	int32_t ms = 0;
 
 	lwstack_lock();
-	conn = fd_conn(fd);
+	conn = tcpstate_conn(fd);
 	if (conn != NULL)
 		ms = conn->send_timeout;
 	lwstack_unlock();
@@ -367,11 +183,11 @@ struct send_call {
 };
 
 /* iov without its first skip bytes, in a new array (*n entries). */
-static struct iovec *iov_skip(const struct iovec *iov, int iovcnt,
-			      size_t skip, int *n)
+static struct iovec *iov_skip(const struct iovec *iov, int iovcnt, size_t skip,
+			      int *n)
 {
-	struct iovec *out = calloc(iovcnt > 0 ? (size_t)iovcnt : 1,
-				   sizeof(*out));
+	struct iovec *out =
+	    calloc(iovcnt > 0 ? (size_t)iovcnt : 1, sizeof(*out));
 	int k = 0;
 
 	if (out == NULL)
@@ -398,16 +214,15 @@ static ssize_t send_from(int fd, const struct send_call *c, size_t skip)
 	int n, e;
 
 	if (c->kind == SEND_BUF)
-		return lwip_send(fd, (const char *)c->buf + skip,
-				 c->len - skip, c->flags);
+		return lwip_send(fd, (const char *)c->buf + skip, c->len - skip,
+				 c->flags);
 	if (skip == 0)
-		return c->kind == SEND_IOV
-			       ? lwip_writev(fd, c->iov, c->iovcnt)
-			       : lwip_sendmsg(fd, c->msg, c->flags);
-	iov = iov_skip(c->kind == SEND_IOV ? c->iov : c->msg->msg_iov,
-		       c->kind == SEND_IOV ? c->iovcnt
-					   : (int)c->msg->msg_iovlen,
-		       skip, &n);
+		return c->kind == SEND_IOV ? lwip_writev(fd, c->iov, c->iovcnt)
+					   : lwip_sendmsg(fd, c->msg, c->flags);
+	iov =
+	    iov_skip(c->kind == SEND_IOV ? c->iov : c->msg->msg_iov,
+		     c->kind == SEND_IOV ? c->iovcnt : (int)c->msg->msg_iovlen,
+		     skip, &n);
 	if (iov == NULL) {
 		errno = ENOMEM;
 		return -1;
@@ -541,7 +356,7 @@ static int connect_outcome(struct lwip_stack *st, int fd, struct sockfd *sfd)
 
 	settle(st);
 	lwstack_lock();
-	conn = fd_conn(fd);
+	conn = tcpstate_conn(fd);
 	if (conn == NULL) {
 		lwstack_unlock();
 		sfd->connecting = false;
@@ -595,8 +410,7 @@ static ssize_t sockcall_recv(void *handle, int fd, void *buf, size_t len,
 
 	if (sfd == NULL)
 		return -1;
-	return received(handle, fd, sfd, lwip_recv(fd, buf, len, flags),
-			flags);
+	return received(handle, fd, sfd, lwip_recv(fd, buf, len, flags), flags);
 }
 
 static ssize_t sockcall_read(void *handle, int fd, void *buf, size_t len)
@@ -637,17 +451,16 @@ static ssize_t sockcall_recvmsg(void *handle, int fd, struct msghdr *msg,
 	return received(handle, fd, sfd, lwip_recvmsg(fd, msg, flags), flags);
 }
 
-static ssize_t sockcall_send(void *handle, int fd, const void *buf,
-			     size_t len, int flags)
+static ssize_t sockcall_send(void *handle, int fd, const void *buf, size_t len,
+			     int flags)
 {
-	struct send_call c = {.kind = SEND_BUF, .buf = buf, .len = len,
-			      .flags = flags};
+	struct send_call c = {
+	    .kind = SEND_BUF, .buf = buf, .len = len, .flags = flags};
 
 	return send_all(handle, fd, &c);
 }
 
-static ssize_t sockcall_write(void *handle, int fd, const void *buf,
-			      size_t len)
+static ssize_t sockcall_write(void *handle, int fd, const void *buf, size_t len)
 {
 	return sockcall_send(handle, fd, buf, len, 0);
 }
@@ -665,7 +478,9 @@ static ssize_t sockcall_sendto(void *handle, int fd, const void *buf,
 static ssize_t sockcall_writev(void *handle, int fd, const struct iovec *iov,
 			       int iovcnt)
 {
-	struct send_call c = {.kind = SEND_IOV, .iov = iov, .iovcnt = iovcnt,
+	struct send_call c = {.kind = SEND_IOV,
+			      .iov = iov,
+			      .iovcnt = iovcnt,
 			      .len = iov_total(iov, iovcnt)};
 
 	if (iovcnt < 0) {
@@ -708,9 +523,10 @@ static bool linger_pending(int fd, int *seconds)
 	bool pending = false;
 
 	lwstack_lock();
-	conn = fd_conn(fd);
-	if (is_tcp(conn) && conn->pcb.tcp != NULL &&
-	    pcb_listed(conn->pcb.tcp) && conn->pcb.tcp->state != LISTEN) {
+	conn = tcpstate_conn(fd);
+	if (tcpstate_is_tcp(conn) && conn->pcb.tcp != NULL &&
+	    tcpstate_pcb_listed(conn->pcb.tcp) &&
+	    conn->pcb.tcp->state != LISTEN) {
 		pcb = conn->pcb.tcp;
 		pending = conn->linger > 0 &&
 			  (pcb->unsent != NULL || pcb->unacked != NULL);
@@ -725,7 +541,7 @@ static void set_linger(int fd, int seconds)
 	struct netconn *conn;
 
 	lwstack_lock();
-	conn = fd_conn(fd);
+	conn = tcpstate_conn(fd);
 	if (conn != NULL)
 		conn->linger = (s16_t)seconds;
 	lwstack_unlock();
@@ -750,7 +566,8 @@ static int sockcall_close_fd(void *handle, int fd)
 		if (!sfd->lingering) {
 			sfd->lingering = true;
 			sfd->has_deadline = true;
-			sfd->deadline_ms = st->now_ms + (uint32_t)seconds * 1000;
+			sfd->deadline_ms =
+			    st->now_ms + (uint32_t)seconds * 1000;
 			lwip_shutdown(fd, SHUT_WR);
 			settle(st);
 			return TCPCHECK_STACK_ASLEEP;
@@ -828,8 +645,8 @@ void sockcall_close_all(struct lwip_stack *st)
 
 void sockcall_fill_ops(struct tcpcheck_stack_ops *ops)
 {
-	ops->tcp_state = sockcall_tcp_state;
-	ops->tcp_state_tuple = sockcall_tcp_state_tuple;
+	ops->tcp_state = tcpstate_of_fd;
+	ops->tcp_state_tuple = tcpstate_of_tuple;
 	ops->socket = sockcall_socket;
 	ops->bind = sockcall_bind;
 	ops->listen = sockcall_listen;
