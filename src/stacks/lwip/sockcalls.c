@@ -503,17 +503,6 @@ static ssize_t sockcall_sendmsg(void *handle, int fd, const struct msghdr *msg,
 	return send_all(handle, fd, &c);
 }
 
-static int sockcall_shutdown(void *handle, int fd, int how)
-{
-	int r;
-
-	if (sockcall_fd(handle, fd) == NULL)
-		return -1;
-	r = lwip_shutdown(fd, how);
-	settle(handle);
-	return r;
-}
-
 /* Whether a blocking close must linger: SO_LINGER on with a time, and data
  * not yet acknowledged. */
 static bool linger_pending(int fd, int *seconds)
@@ -536,15 +525,54 @@ static bool linger_pending(int fd, int *seconds)
 	return pending;
 }
 
+/*
+ * Set the netconn's linger time (SO_LINGER off: -1), but a listener's:
+ * lwIP's close of a netconn that lingers reads the pcb's send queues,
+ * which a listening pcb has not (its struct is shorter): it reads past it,
+ * finds "data" and aborts the listener, which lwIP's own assertion turns
+ * into abort(). A listener never lingers here.
+ */
 static void set_linger(int fd, int seconds)
 {
 	struct netconn *conn;
 
 	lwstack_lock();
 	conn = tcpstate_conn(fd);
-	if (conn != NULL)
-		conn->linger = (s16_t)seconds;
+	if (conn != NULL) {
+		bool listener = tcpstate_is_tcp(conn) &&
+				conn->pcb.tcp != NULL &&
+				conn->pcb.tcp->state == LISTEN;
+
+		conn->linger = listener ? -1 : (s16_t)seconds;
+	}
 	lwstack_unlock();
+}
+
+/* SO_LINGER as the script set it, but off on a listener (set_linger). */
+static void keep_linger(int fd)
+{
+	struct netconn *conn;
+	int seconds = -1;
+
+	lwstack_lock();
+	conn = tcpstate_conn(fd);
+	if (conn != NULL)
+		seconds = conn->linger;
+	lwstack_unlock();
+	set_linger(fd, seconds);
+}
+
+static int sockcall_shutdown(void *handle, int fd, int how)
+{
+	int r;
+
+	if (sockcall_fd(handle, fd) == NULL)
+		return -1;
+	if (how == SHUT_RDWR)
+		keep_linger(fd);
+	r = lwip_shutdown(fd, how);
+	settle(handle);
+	return r;
 }
 
 /*
@@ -579,6 +607,7 @@ static int sockcall_close_fd(void *handle, int fd)
 	}
 	sfd->lingering = false;
 	wake(sfd);
+	keep_linger(fd);
 	r = lwip_close(fd);
 	if (r == 0)
 		sfd->open = false;
