@@ -3,12 +3,12 @@
  * The lwIP stack plugin (tcpcheck-stack(3)) on Debian's liblwip: one stack
  * per process, on virtual time, its interface handing every datagram to
  * tcpcheck. This file holds the stack's life, its clock and its interface;
- * sockcalls.c the socket calls.
+ * sockcalls.c the socket calls, tcpstate.c the TCP states.
  *
  * liblwip is built for the Hurd (NO_SYS 0, LWIP_TCPIP_CORE_LOCKING 1), so
  * it expects a tcpip thread. The plugin starts none: it calls lwip_init()
  * itself and runs input and timers in tcpcheck's thread under the core
- * lock, taken the way lwIP's socket calls take it. Three of liblwip's
+ * lock, taken the way lwIP's socket calls take it. Two of liblwip's
  * functions are replaced by ours through symbol interposition (the
  * library calls them through its PLT): sys_now() reads the virtual clock,
  * and tcpip_try_callback() queues what lwIP would post to the missing
