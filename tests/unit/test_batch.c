@@ -404,11 +404,11 @@ static void test_longest_first(void **state)
 	snprintf(p[1], sizeof(p[1]), "%s/long.pkt", root);
 	snprintf(p[2], sizeof(p[2]), "%s/same1.pkt", root);
 	snprintf(p[3], sizeof(p[3]), "%s/zero.pkt", root);
-	jobs[0] = (struct batch_job){p[0], IP_V4, BATCH_PLAIN, 0};
-	jobs[1] = (struct batch_job){p[3], IP_V4, BATCH_PLAIN, 0};
-	jobs[2] = (struct batch_job){p[1], IP_V4, BATCH_PLAIN, 0};
-	jobs[3] = (struct batch_job){p[1], IP_V6, BATCH_PLAIN, 0};
-	jobs[4] = (struct batch_job){p[2], IP_V4, BATCH_PLAIN, 0};
+	jobs[0] = (struct batch_job){.path = p[0], .variant = IP_V4, .kind = BATCH_PLAIN};
+	jobs[1] = (struct batch_job){.path = p[3], .variant = IP_V4, .kind = BATCH_PLAIN};
+	jobs[2] = (struct batch_job){.path = p[1], .variant = IP_V4, .kind = BATCH_PLAIN};
+	jobs[3] = (struct batch_job){.path = p[1], .variant = IP_V6, .kind = BATCH_PLAIN};
+	jobs[4] = (struct batch_job){.path = p[2], .variant = IP_V4, .kind = BATCH_PLAIN};
 	batch_order_longest_first(jobs, 5, NULL, 0);
 	/* long (both variants, in plan order), then the two of 0.1 s in
 	 * plan order, then zero. */
