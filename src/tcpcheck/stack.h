@@ -8,7 +8,8 @@
  *     int tcpcheck_stack_init(struct tcpcheck_stack_ops *ops);
  *
  * which fills the table (tcpcheck zeroes it first) and returns 0. tcpcheck
- * loads it once per run, in a process of the run's own, and calls it from
+ * loads it once per run, in a process of the run's own, opens one stack
+ * in that process (never a second, even after close), and calls it from
  * one thread only. Everything a plugin gets and gives uses Linux's (glibc's)
  * numbers: AF_INET, SOCK_STREAM, SOL_SOCKET, SO_LINGER, O_NONBLOCK, errno
  * values, struct sockaddr_in/in6; a stack with other numbers translates.
@@ -68,11 +69,13 @@ enum tcpcheck_tcp_state {
 #define TCPCHECK_STACK_VIRTUAL_TIME 0x1u
 
 /* A socket call on a blocking socket that would sleep returns this
- * (not -1): tcpcheck calls it again, with the same arguments, after each
- * later step of the clock, inject() or socket call, until it returns
- * something else; the stack then answers as the first call would have
- * when it woke up. A call on a non-blocking socket never returns it (-1
- * with EAGAIN, EINPROGRESS...). */
+ * (not -1): tcpcheck calls it again, with the same arguments (buffers at
+ * the same addresses), after each later step of the clock, inject() or
+ * socket call, until it returns something else; the stack then answers
+ * as the first call would have when it woke up. A call on a non-blocking
+ * socket never returns it (-1 with EAGAIN, EINPROGRESS...). What ends a
+ * sleep on a timer of the stack's own (SO_RCVTIMEO, a linger time) is a
+ * timer like any other: advance() reports it. */
 #define TCPCHECK_STACK_ASLEEP (-2)
 
 /* What tcpcheck gives the stack at open(). */
