@@ -162,6 +162,19 @@ int check_compare(const char *path, const char *stacks,
 		status = EXIT_INTERNAL;
 		goto out;
 	}
+	/* A run that did not get to run the script has nothing to set
+	 * beside the other's. */
+	for (int k = 0; k < 2; k++) {
+		const struct record *r = k ? &rb : &ra;
+
+		if (r->status != EXIT_PASS && r->status != EXIT_FAIL) {
+			printf("%s: cannot compare %s and %s: the run on %s "
+			       "ended with exit status %d (above)\n",
+			       path, a, b, r->stack, r->status);
+			status = r->status;
+			goto out;
+		}
+	}
 	width = (int)(strlen(a) > strlen(b) ? strlen(a) : strlen(b));
 	n = ra.count > rb.count ? ra.count : rb.count;
 	for (i = 0; i < n; i++)
@@ -172,9 +185,7 @@ int check_compare(const char *path, const char *stacks,
 		printf("%s: %s and %s agree on all %zu steps (segments sent, "
 		       "states after each step)\n",
 		       path, a, b, n);
-		status = ra.status == EXIT_PASS || ra.status == EXIT_FAIL
-				 ? EXIT_PASS
-				 : ra.status;
+		status = EXIT_PASS;
 		goto out;
 	}
 	printf("%s: %s and %s first differ at step %zu:\n", path, a, b,
@@ -186,10 +197,6 @@ int check_compare(const char *path, const char *stacks,
 	print_step(&ra, i, width);
 	print_step(&rb, i, width);
 	status = EXIT_FAIL;
-	if (ra.status > EXIT_FAIL && ra.status != EXIT_SKIP)
-		status = ra.status;
-	if (rb.status > EXIT_FAIL && rb.status != EXIT_SKIP)
-		status = rb.status;
 out:
 	fflush(stdout);
 	record_free(&ra);

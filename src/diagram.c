@@ -35,6 +35,7 @@ void diagram_free(struct diagram *dg)
 		return;
 	for (size_t i = 0; i < dg->count; i++) {
 		free(dg->entries[i].text);
+		free(dg->entries[i].detail);
 		free(dg->entries[i].expected);
 		free(dg->entries[i].actual);
 	}
@@ -66,8 +67,12 @@ static struct diagram_entry *add(struct diagram *dg,
 	e->kind = s->kind;
 	e->state = s->state;
 	e->text = strdup(s->text ? s->text : "");
-	if (!e->text)
+	e->detail = s->detail ? strdup(s->detail) : NULL;
+	if (!e->text || (s->detail && !e->detail)) {
+		free(e->text);
+		free(e->detail);
 		goto lost;
+	}
 	dg->count++;
 	return e;
 lost:
@@ -259,7 +264,7 @@ void diagram_write_record(FILE *out, const struct diagram *dg)
 	for (size_t i = 0; i < n; i++) {
 		fprintf(out, "%s\t%s\t%.6f\t", kinds[e[i].kind],
 			diagram_state_name(e[i].state), e[i].secs);
-		record_text(out, e[i].text);
+		record_text(out, e[i].detail ? e[i].detail : e[i].text);
 		fputc('\t', out);
 		record_text(out, e[i].expected);
 		fputc('\t', out);

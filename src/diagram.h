@@ -27,6 +27,9 @@ struct diagram_step {
 	enum diagram_kind kind;
 	const char *text; /* a segment in script syntax without '<'/'>' */
 	int state;        /* of the stack's connection after the step */
+	/* A sent segment with every field (as -v prints it, without "> "),
+	 * for diagram_write_record; NULL: text says it all. */
+	const char *detail;
 };
 
 struct diagram;
@@ -58,9 +61,9 @@ void diagram_print_text(FILE *out, const struct diagram *dg);
 int diagram_write_svg(FILE *out, const struct diagram *dg);
 
 /* The steps for a program to read: one line each, tab-separated:
- * kind (out, in, call, note), state name, time, text, expected, actual
- * (the last two empty but for a failed step); tabs and newlines in the
- * texts become spaces. */
+ * kind (out, in, call, note), state name, time, text (a sent segment's
+ * detail where it has one), expected, actual (the last two empty but for
+ * a failed step); tabs and newlines in the texts become spaces. */
 void diagram_write_record(FILE *out, const struct diagram *dg);
 
 /* --- for diagram_svg.c ---------------------------------------------------- */
@@ -70,6 +73,7 @@ struct diagram_entry {
 	enum diagram_kind kind;
 	int state;
 	char *text;
+	char *detail; /* NULL: none */
 	/* A failed step: both set (text is then the actual one). */
 	char *expected;
 	char *actual;

@@ -66,6 +66,8 @@ void run_diagram_segment(struct run *r, const struct tl_event *te,
 	if (!r->in->diagram)
 		return;
 	packet_format_tcp(&f, r->diagram_seg, sizeof(r->diagram_seg));
+	verify_format_live(l, true, r->diagram_detail,
+			   sizeof(r->diagram_detail));
 	r->diagram_seg_te = te;
 	r->diagram_seg_ts = ts;
 }
@@ -117,6 +119,9 @@ void run_diagram_step(struct run *r, const struct tl_event *te)
 			return;
 		s.kind = DIAGRAM_OUT;
 		snprintf(text, sizeof(text), "%s", r->diagram_seg);
+		s.detail = !strncmp(r->diagram_detail, "> ", 2)
+				   ? r->diagram_detail + 2
+				   : r->diagram_detail;
 		break;
 	case TL_SYSCALL:
 		if (!call_shown(te->call))

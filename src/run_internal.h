@@ -81,6 +81,7 @@ struct run {
 	/* --diagram (run_diagram.c): the last outbound segment as the
 	 * diagram shows it, and whether the connection has been seen. */
 	char diagram_seg[256];
+	char diagram_detail[512]; /* the same with every field */
 	const struct tl_event *diagram_seg_te;
 	int64_t diagram_seg_ts;
 	bool diagram_connected;
