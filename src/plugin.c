@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ struct plugin {
 	struct datagram *q;
 	size_t q_head, q_count, q_cap;
 	uint8_t *taken; /* the datagram plugin_next_output last gave */
+	/* A stack without virtual time may send from threads of its own. */
+	pthread_mutex_t lock;
 	size_t sent;
 	bool overflow;
 };
@@ -121,6 +124,7 @@ int plugin_load(const char *path, struct plugin **out, struct diag *d)
 		return diag_set(d, EXIT_INTERNAL, NULL, "out of memory");
 	p->next = -1;
 	p->now = VIRTUAL_START_NS;
+	pthread_mutex_init(&p->lock, NULL);
 	p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!p->dl) {
 		diag_set(d, EXIT_USAGE, NULL, "cannot load stack %s: %s", path,
@@ -160,9 +164,19 @@ int plugin_load(const char *path, struct plugin **out, struct diag *d)
 	return -1;
 }
 
+static void queue_output(struct plugin *p, const void *datagram, size_t len);
+
 static void host_output(void *ctx, const void *datagram, size_t len)
 {
 	struct plugin *p = ctx;
+
+	pthread_mutex_lock(&p->lock);
+	queue_output(p, datagram, len);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void queue_output(struct plugin *p, const void *datagram, size_t len)
+{
 	struct datagram *g;
 
 	if (p->sent >= OUTPUT_MAX) {
@@ -240,6 +254,7 @@ void plugin_free(struct plugin *p)
 		free(p->q[p->q_head + i].bytes);
 	free(p->q);
 	free(p->taken);
+	pthread_mutex_destroy(&p->lock);
 	/* The stack's code may still be on some thread's stack (a real-time
 	 * stack that failed to stop one): never unmapped under it. */
 	free(p);
@@ -270,7 +285,8 @@ void plugin_advance(struct plugin *p, int64_t t, bool stop_on_output)
 	if (!plugin_virtual(p)) {
 		int64_t now = mono_ns();
 
-		while (now < t && !(stop_on_output && p->q_count)) {
+		while (now < t &&
+		       !(stop_on_output && plugin_output_waiting(p, NULL))) {
 			int64_t step = t - now < REAL_TIME_STEP_NS
 					       ? t - now
 					       : REAL_TIME_STEP_NS;
@@ -326,8 +342,11 @@ int plugin_next_output(struct plugin *p, const uint8_t **bytes, size_t *len,
 
 	free(p->taken);
 	p->taken = NULL;
-	if (!p->q_count)
+	pthread_mutex_lock(&p->lock);
+	if (!p->q_count) {
+		pthread_mutex_unlock(&p->lock);
 		return 0;
+	}
 	g = &p->q[p->q_head++];
 	p->q_count--;
 	if (!p->q_count)
@@ -336,14 +355,20 @@ int plugin_next_output(struct plugin *p, const uint8_t **bytes, size_t *len,
 	*bytes = g->bytes;
 	*len = g->len;
 	*ts = g->ts;
+	pthread_mutex_unlock(&p->lock);
 	return 1;
 }
 
-size_t plugin_output_waiting(const struct plugin *p, int64_t *ts)
+size_t plugin_output_waiting(struct plugin *p, int64_t *ts)
 {
-	if (p->q_count && ts)
+	size_t n;
+
+	pthread_mutex_lock(&p->lock);
+	n = p->q_count;
+	if (n && ts)
 		*ts = p->q[p->q_head].ts;
-	return p->q_count;
+	pthread_mutex_unlock(&p->lock);
+	return n;
 }
 
 static int to_state(const struct plugin *p, int v, enum tcp_state_id *st,

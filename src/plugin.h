@@ -54,7 +54,7 @@ int plugin_inject(struct plugin *p, const void *datagram, size_t len,
 int plugin_next_output(struct plugin *p, const uint8_t **bytes,
 		       size_t *len, int64_t *ts);
 /* Datagrams waiting; the time of the oldest in *ts. */
-size_t plugin_output_waiting(const struct plugin *p, int64_t *ts);
+size_t plugin_output_waiting(struct plugin *p, int64_t *ts);
 
 /* tcp_state / tcp_state_tuple, in tcpcheck's enum. */
 int plugin_state_fd(struct plugin *p, int fd, enum tcp_state_id *st,

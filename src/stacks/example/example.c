@@ -283,7 +283,13 @@ TCPCHECK_STACK_EXPORT int tcpcheck_stack_init(struct tcpcheck_stack_ops *ops)
 {
 	ops->version = TCPCHECK_STACK_VERSION;
 	ops->name = "example";
-	ops->flags = TCPCHECK_STACK_VIRTUAL_TIME;
+	/* A stack that has only real time leaves the flag out and is judged
+	 * with tolerances, as the kernel is. This one has no timers, so it
+	 * can do either: TCPCHECK_EXAMPLE_REAL_TIME=1 in the environment
+	 * shows (and tests) the other way. */
+	ops->flags = getenv("TCPCHECK_EXAMPLE_REAL_TIME")
+			     ? 0
+			     : TCPCHECK_STACK_VIRTUAL_TIME;
 	ops->open = example_open;
 	ops->close = example_close;
 	ops->advance = example_advance;
