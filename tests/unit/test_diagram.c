@@ -16,7 +16,7 @@
 static void step(struct diagram *dg, double secs, enum diagram_kind kind,
 		 const char *text, int state)
 {
-	struct diagram_step s = {secs, kind, text, state};
+	struct diagram_step s = {secs, kind, text, state, NULL};
 
 	assert_int_equal(diagram_step(dg, &s), 0);
 }
@@ -51,7 +51,7 @@ static void test_text(void **state)
 {
 	struct diagram *dg = handshake();
 	struct diagram_step s = {0.1, DIAGRAM_OUT, "> . 1:1(0) ack 1 win 5",
-				 DIAGRAM_STATE_UNKNOWN};
+				 DIAGRAM_STATE_UNKNOWN, NULL};
 
 	(void)state;
 	assert_int_equal(diagram_fail(dg, &s, "> . 1:1(0) ack 2 <...>",
@@ -83,7 +83,7 @@ static void test_text_nothing(void **state)
 {
 	struct diagram *dg = handshake();
 	struct diagram_step s = {1.5, DIAGRAM_OUT, "nothing",
-				 TCP_STATE_SYN_RECV};
+				 TCP_STATE_SYN_RECV, NULL};
 
 	(void)state;
 	diagram_fail(dg, &s, "> F. 1:1(0) ack 1", "nothing");
@@ -98,7 +98,8 @@ static void test_text_nothing(void **state)
 static void test_svg(void **state)
 {
 	struct diagram *dg = diagram_new("a&b.pkt");
-	struct diagram_step s = {0.2, DIAGRAM_CALL, "x", TCP_STATE_CLOSED};
+	struct diagram_step s = {0.2, DIAGRAM_CALL, "x", TCP_STATE_CLOSED,
+				 NULL};
 	char *svg;
 
 	(void)state;
