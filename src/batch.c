@@ -63,6 +63,12 @@ struct slot {
 	bool timed_out;
 };
 
+/* A run past its verdict, and where its result is. */
+struct lingerer {
+	pid_t pid;
+	size_t result;
+};
+
 struct batch {
 	const struct batch_options *o;
 	struct batch_job *jobs;
@@ -74,7 +80,7 @@ struct batch {
 	unsigned run_limit;  /* -j */
 	unsigned active;
 	unsigned running;
-	pid_t *lingering; /* runs past their verdict, tearing down */
+	struct lingerer *lingering; /* runs past their verdict, tearing down */
 	size_t linger_count;
 	struct pollfd *pfd; /* 1 + 3 per slot */
 	struct run_result *results; /* in the order they finished */
@@ -175,10 +181,13 @@ static void run_child(const struct batch *b, const struct slot *me, int out[2],
 {
 	int null = open("/dev/null", O_RDONLY);
 	int status;
+	struct sigaction ign = {.sa_handler = SIG_IGN};
 
 	setpgid(0, 0);
 	sigaction(SIGCHLD, &b->old_chld, NULL);
-	sigaction(SIGPIPE, &b->old_pipe, NULL);
+	/* What the run says after its verdict goes to pipes the batch may
+	 * have closed: the write fails, and the exit status still tells. */
+	sigaction(SIGPIPE, &ign, NULL);
 	sigprocmask(SIG_SETMASK, &b->old_mask, NULL);
 	close(b->sigfd);
 	for (unsigned i = 0; i < b->slot_count; i++)
@@ -432,15 +441,78 @@ static void fork_failed(struct batch *b, const struct batch_job *j)
 
 /* Its processes outlive the slot: killed with the batch if need be,
  * reaped when they end. */
-static void linger(struct batch *b, pid_t pid)
+static void linger(struct batch *b, pid_t pid, size_t result)
 {
-	b->lingering[b->linger_count++] = pid;
+	b->lingering[b->linger_count].pid = pid;
+	b->lingering[b->linger_count++].result = result;
 }
 
-static bool unlinger(struct batch *b, pid_t pid)
+/* A run that died of a signal in its tear-down, after its verdict (a
+ * stack plugin's close() crashing, say), did not pass: the crash is
+ * reported and counted, though the verdict line came first. */
+static void died_after_verdict(struct batch *b, size_t i, int ws)
+{
+	struct run_result *r = &b->results[i];
+	char *msg = NULL;
+	size_t len;
+	FILE *f = open_memstream(&msg, &len);
+
+	if (!f)
+		return;
+	if (WIFSIGNALED(ws))
+		fprintf(f, "%s%s: internal error: the run died of signal %d "
+			   "(%s) in its tear-down, after its verdict (%s)\n",
+			r->diagnostic, r->path, WTERMSIG(ws),
+			strsignal(WTERMSIG(ws)), verdict_name(r->status));
+	else
+		fprintf(f, "%s%s: internal error: the run failed in its "
+			   "tear-down, after its verdict (%s): exit status %d; "
+			   "run it alone to see why\n",
+			r->diagnostic, r->path, verdict_name(r->status),
+			WEXITSTATUS(ws));
+	fclose(f);
+	if (r->diagnostic != no_text)
+		free((char *)r->diagnostic);
+	r->diagnostic = msg;
+	if (!is_failure(r->status))
+		b->failed++;
+	r->status = EXIT_INTERNAL;
+	if (b->o->tap) {
+		/* TAP has said "ok" for it: a diagnostic, and the exit status. */
+		printf("# %s", msg);
+		fflush(stdout);
+		return;
+	}
+	clear_progress(b);
+	printf("%s", msg);
+	fflush(stdout);
+}
+
+/* Signals, and the internal error of a run whose verdict was another. */
+static bool failed_after_verdict(const struct batch *b, size_t i, int ws)
+{
+	const struct run_result *r = &b->results[b->lingering[i].result];
+
+	return WIFSIGNALED(ws) ||
+	       (WIFEXITED(ws) && WEXITSTATUS(ws) == EXIT_INTERNAL &&
+		r->status != EXIT_INTERNAL);
+}
+
+static bool lingers(const struct batch *b, pid_t pid)
 {
 	for (size_t i = 0; i < b->linger_count; i++)
-		if (b->lingering[i] == pid) {
+		if (b->lingering[i].pid == pid)
+			return true;
+	return false;
+}
+
+static bool unlinger(struct batch *b, pid_t pid, int ws)
+{
+	for (size_t i = 0; i < b->linger_count; i++)
+		if (b->lingering[i].pid == pid) {
+			if (ws >= 0 && failed_after_verdict(b, i, ws))
+				died_after_verdict(b, b->lingering[i].result,
+						   ws);
 			b->lingering[i] = b->lingering[--b->linger_count];
 			return true;
 		}
@@ -479,7 +551,7 @@ static void finish_slot(struct batch *b, struct slot *s)
 		   (double)(end - s->started) / NS_PER_SEC, s->timed_out);
 	close_slot_fds(s);
 	if (!s->exited_at)
-		linger(b, s->pid);
+		linger(b, s->pid, b->done - 1);
 	if (s->running)
 		b->running--;
 	clear_slot(s);
@@ -513,10 +585,12 @@ static void reap(struct batch *b)
 		    si.si_pid == 0)
 			return;
 		s = slot_of(b, si.si_pid);
-		if (s || unlinger(b, si.si_pid))
+		if (s || lingers(b, si.si_pid))
 			kill(-si.si_pid, SIGKILL);
 		if (waitpid(si.si_pid, &ws, 0) < 0)
 			return;
+		if (!s)
+			(void)unlinger(b, si.si_pid, ws);
 		if (s) {
 			s->wait_status = ws;
 			s->exited_at = now_ns();
@@ -724,11 +798,16 @@ static void stop_all(struct batch *b)
 			kill(-b->slots[i].pid, SIGKILL);
 	for (size_t i = 0; i < b->linger_count; i++)
 		if (b->stop_signal)
-			kill(-b->lingering[i], SIGKILL);
+			kill(-b->lingering[i].pid, SIGKILL);
 	for (size_t i = 0; i < b->linger_count; i++) {
-		while (waitpid(b->lingering[i], NULL, 0) < 0 && errno == EINTR)
+		int ws = 0;
+		pid_t pid = b->lingering[i].pid;
+
+		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 			;
-		kill(-b->lingering[i], SIGKILL);
+		kill(-pid, SIGKILL);
+		if (!b->stop_signal && failed_after_verdict(b, i, ws))
+			died_after_verdict(b, b->lingering[i].result, ws);
 	}
 	b->linger_count = 0;
 	for (unsigned i = 0; i < b->slot_count; i++) {
