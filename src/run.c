@@ -525,6 +525,21 @@ static bool has_commands(const struct run_input *in)
 	return false;
 }
 
+/* What system calls need: the script's addresses and an empty fd map. */
+static int set_up_calls(struct run *r, struct diag *d)
+{
+	const struct config *c = r->in->config;
+
+	r->env.family = c->socket_family;
+	r->env.local = c->local;
+	r->env.local_len = c->addr_len;
+	r->env.remote_len = c->addr_len;
+	r->env.fds = fdmap_new();
+	if (!r->env.fds)
+		return diag_set(d, EXIT_INTERNAL, NULL, "out of memory");
+	return 0;
+}
+
 /* The script's address as the wire has it (IPv4 for ipv4-mapped-ipv6). */
 static void wire_addr(int family, const char *text, struct sockaddr_storage *ss)
 {
@@ -578,14 +593,7 @@ static int set_up_plugin(struct run *r, struct diag *d)
 	if (run_trace_open(r, d))
 		return -1;
 	r->env.stack = r->stack;
-	r->env.family = c->socket_family;
-	r->env.local = c->local;
-	r->env.local_len = c->addr_len;
-	r->env.remote_len = c->addr_len;
-	r->env.fds = fdmap_new();
-	if (!r->env.fds)
-		return diag_set(d, EXIT_INTERNAL, NULL, "out of memory");
-	return 0;
+	return set_up_calls(r, d);
 }
 
 static void tear_down_plugin(struct run *r)
@@ -646,14 +654,7 @@ static int set_up(struct run *r, struct diag *d)
 		return -1;
 	if (sniff_open(&r->sniff, NETNS_TUN_NAME, r->ns.tun_fd, 0, d))
 		return -1;
-	r->env.family = c->socket_family;
-	r->env.local = c->local;
-	r->env.local_len = c->addr_len;
-	r->env.remote_len = c->addr_len;
-	r->env.fds = fdmap_new();
-	if (!r->env.fds)
-		return diag_set(d, EXIT_INTERNAL, NULL, "out of memory");
-	return 0;
+	return set_up_calls(r, d);
 }
 
 /* Reset what is left so that the namespace dies without retransmissions
