@@ -223,6 +223,16 @@ static void host_log(void *ctx, const char *line)
 	}
 }
 
+/* Virtual time: run what is due now and learn the next timer; one that
+ * says now or earlier counts as the next nanosecond, so time never
+ * stands still. */
+static void advance_now(struct plugin *p)
+{
+	p->next = p->ops.advance(p->stack, p->now);
+	if (p->next >= 0 && p->next <= p->now)
+		p->next = p->now + 1;
+}
+
 int plugin_open(struct plugin *p, const struct tcpcheck_stack_config *cfg,
 		bool verbose, struct diag *d)
 {
@@ -236,11 +246,8 @@ int plugin_open(struct plugin *p, const struct tcpcheck_stack_config *cfg,
 		return diag_set(d, EXIT_INTERNAL, NULL,
 				"stack %s cannot start: %s", p->ops.name,
 				err[0] ? err : "open() failed");
-	if (plugin_virtual(p)) {
-		p->next = p->ops.advance(p->stack, p->now);
-		if (p->next >= 0 && p->next <= p->now)
-			p->next = p->now + 1;
-	}
+	if (plugin_virtual(p))
+		advance_now(p);
 	return 0;
 }
 
@@ -305,17 +312,13 @@ void plugin_advance(struct plugin *p, int64_t t, bool stop_on_output)
 	       !(stop_on_output && p->q_count)) {
 		if (p->next > p->now)
 			p->now = p->next;
-		p->next = p->ops.advance(p->stack, p->now);
-		if (p->next >= 0 && p->next <= p->now)
-			p->next = p->now + 1; /* never stand still */
+		advance_now(p);
 	}
 	if (stop_on_output && p->q_count)
 		return;
 	if (t > p->now) {
 		p->now = t;
-		p->next = p->ops.advance(p->stack, p->now);
-		if (p->next >= 0 && p->next <= p->now)
-			p->next = p->now + 1;
+		advance_now(p);
 	}
 }
 
@@ -327,11 +330,8 @@ int plugin_inject(struct plugin *p, const void *datagram, size_t len,
 				"stack %s could not take a datagram of %zu "
 				"bytes",
 				p->ops.name, len);
-	if (plugin_virtual(p)) {
-		p->next = p->ops.advance(p->stack, p->now);
-		if (p->next >= 0 && p->next <= p->now)
-			p->next = p->now + 1;
-	}
+	if (plugin_virtual(p))
+		advance_now(p);
 	return 0;
 }
 
@@ -456,11 +456,8 @@ long plugin_perform(struct plugin *p, const char *c, struct call_outcome *o)
 	int err = errno;
 
 	/* What the call armed: the next timer may be sooner now. */
-	if (plugin_virtual(p)) {
-		p->next = p->ops.advance(p->stack, p->now);
-		if (p->next >= 0 && p->next <= p->now)
-			p->next = p->now + 1;
-	}
+	if (plugin_virtual(p))
+		advance_now(p);
 	errno = err;
 	return ret;
 }

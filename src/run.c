@@ -184,8 +184,6 @@ int run_poll_until(struct run *r, struct pollfd *fds, int n, int64_t abs_ns)
 	return ready;
 }
 
-/* Sleep until abs_ns while keeping the tun queue drained and finished
- * blocking calls judged; returns -1 when one of those failed. */
 /* A plugin stack: its timers run up to abs_ns, each at its own time
  * (virtual time) or as real time passes; calls asleep in it are tried
  * again after each step, and the state trace sampled. */
@@ -211,6 +209,8 @@ static int plugin_wait_until(struct run *r, int64_t abs_ns, struct diag *d)
 	}
 }
 
+/* Sleep until abs_ns while keeping the tun queue drained and finished
+ * blocking calls judged; returns -1 when one of those failed. */
 int run_wait_until(struct run *r, int64_t abs_ns, struct diag *d)
 {
 	if (r->stack)
@@ -430,25 +430,13 @@ static void avoid_keeper(struct run *r)
 		(void)sched_setaffinity(0, sizeof(others), &others);
 }
 
-static int run_events(struct run *r, struct diag *d)
+/* Script time 0 on the kernel's clock. */
+static int start_kernel_clock(struct run *r, struct diag *d)
 {
-	const struct timeline *tl = r->in->timeline;
-
 	/* Script time 0 is 250 us after a tick's timers ran: kernel timers
 	 * (delayed ACKs, RTOs) fire on ticks, and a fixed place in the tick
 	 * keeps events on millisecond boundaries at the same distance from
 	 * them in every run, as packetdrill does. 1 ms to settle first. */
-	if (r->stack) {
-		r->t0 = run_now();
-		if (r->in->config->verbose)
-			printf("# stack %s, %s\n", plugin_name(r->stack),
-			       plugin_virtual(r->stack)
-				       ? "in virtual time"
-				       : "in real time (its own clock)");
-		if (r->in->config->verbose)
-			run_trace_describe(r);
-		goto start;
-	}
 	follow_keeper(r);
 	r->t0 = ticks_align(run_now() + 1000000, 250000);
 	/* Nothing has happened yet: a wake-up for time 0 that a busy
@@ -460,8 +448,6 @@ static int run_events(struct run *r, struct diag *d)
 			break;
 		r->t0 = ticks_align(run_now() + 1000000, 250000);
 	}
-	r->env.t0 = r->t0;
-	r->env.tolerance_ns = r->in->config->tolerance_usecs * 1000;
 	if (r->in->config->verbose) {
 		printf("# kernel tick %.3f ms, timers run %.3f ms into it; "
 		       "time 0 is 0.250 ms after that\n",
@@ -475,9 +461,28 @@ static int run_events(struct run *r, struct diag *d)
 		else
 			printf("# events on any CPU (which one keeps the "
 			       "kernel's time is not known yet)\n");
-		run_trace_describe(r);
 	}
-start:
+	return 0;
+}
+
+static int run_events(struct run *r, struct diag *d)
+{
+	const struct timeline *tl = r->in->timeline;
+
+	if (!r->stack) {
+		if (start_kernel_clock(r, d))
+			return -1;
+	} else {
+		/* A plugin's clock: time 0 is now, whatever it reads. */
+		r->t0 = run_now();
+		if (r->in->config->verbose)
+			printf("# stack %s, %s\n", plugin_name(r->stack),
+			       plugin_virtual(r->stack)
+				       ? "in virtual time"
+				       : "in real time (its own clock)");
+	}
+	if (r->in->config->verbose)
+		run_trace_describe(r);
 	r->env.t0 = r->t0;
 	r->env.tolerance_ns = r->in->config->tolerance_usecs * 1000;
 	r->prev_sched = r->t0;

@@ -31,9 +31,24 @@ static int wait_capture(struct run *r, int64_t deadline, struct diag *d)
 	return 0;
 }
 
-/* Next captured datagram of the script's connection, or 0 by deadline.
- * The capture is read once more after the deadline: what counts is the
- * kernel's timestamp, not when this process got around to looking. */
+/* Is this datagram a segment of the script's connection? The -v log
+ * says why not. */
+static bool script_segment(struct run *r, const uint8_t *bytes, size_t len,
+			   int64_t ts, struct packet *p)
+{
+	char err[128];
+
+	if (packet_decode(bytes, len, p, err, sizeof(err))) {
+		run_log(r, ts, "> (ignored: undecodable: %s)", err);
+		return false;
+	}
+	if (!conn_owns(&r->conn, p, ts)) {
+		run_log(r, ts, "> (ignored: not the script's connection)");
+		return false;
+	}
+	return true;
+}
+
 /* The next datagram a plugin stack sent, up to deadline: its timers
  * run until it sends one (virtual time: at the exact time). */
 static int plugin_datagram(struct run *r, int64_t deadline,
@@ -57,6 +72,9 @@ static int plugin_datagram(struct run *r, int64_t deadline,
 	}
 }
 
+/* Next datagram of the script's connection, or 0 by deadline. The
+ * capture is read once more after the deadline: what counts is the
+ * kernel's timestamp, not when this process got around to looking. */
 static int next_segment(struct run *r, int64_t deadline, struct packet *p,
 			int64_t *ts, struct diag *d)
 {
@@ -65,28 +83,16 @@ static int next_segment(struct run *r, int64_t deadline, struct packet *p,
 	while (r->stack) {
 		const uint8_t *bytes;
 		size_t len;
-		char err[128];
 		int got = plugin_datagram(r, deadline, &bytes, &len, ts, d);
 
-		if (got <= 0)
+		if (got <= 0 || script_segment(r, bytes, len, *ts, p))
 			return got;
-		if (packet_decode(bytes, len, p, err, sizeof(err))) {
-			run_log(r, *ts, "> (ignored: undecodable: %s)", err);
-			continue;
-		}
-		if (!conn_owns(&r->conn, p, *ts)) {
-			run_log(r, *ts,
-				"> (ignored: not the script's connection)");
-			continue;
-		}
-		return 1;
 	}
 
 	for (;;) {
 		const uint8_t *bytes;
 		size_t len;
 		struct timespec when;
-		char err[128];
 		int got = sniff_next(r->sniff, &bytes, &len, &when, d);
 
 		if (got < 0)
@@ -104,18 +110,9 @@ static int next_segment(struct run *r, int64_t deadline, struct packet *p,
 				return -1;
 			continue;
 		}
-		if (packet_decode(bytes, len, p, err, sizeof(err))) {
-			run_log(r, run_ts_ns(&when),
-				"> (ignored: undecodable: %s)", err);
-			continue;
-		}
-		if (!conn_owns(&r->conn, p, run_ts_ns(&when))) {
-			run_log(r, run_ts_ns(&when),
-				"> (ignored: not the script's connection)");
-			continue;
-		}
 		*ts = run_ts_ns(&when);
-		return 1;
+		if (script_segment(r, bytes, len, *ts, p))
+			return 1;
 	}
 }
 
@@ -370,15 +367,8 @@ int run_unexpected(struct run *r, const struct tl_event *te, int64_t due,
 
 		memset(&none, 0, sizeof(none));
 		(void)plugin_next_output(r->stack, &bytes, &len, &ts);
-		if (packet_decode(bytes, len, &p, err, sizeof(err))) {
-			run_log(r, ts, "> (ignored: undecodable: %s)", err);
+		if (!script_segment(r, bytes, len, ts, &p))
 			continue;
-		}
-		if (!conn_owns(&r->conn, &p, ts)) {
-			run_log(r, ts,
-				"> (ignored: not the script's connection)");
-			continue;
-		}
 		if (p.protocol != IPPROTO_TCP) {
 			run_log(r, ts, "> (ignored: not TCP)");
 			continue;
