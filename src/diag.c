@@ -262,17 +262,16 @@ static void print_trace(FILE *out, const char *trace)
 			fprintf(out, "%s\n", p);
 			return;
 		}
-		/* The last ", " that keeps the comma on this line. */
+		/* The last ", " between two changes that keeps the comma
+		 * on this line. */
 		for (q = p; (q = strstr(q, ", ")) && (size_t)(q - p) < room;
 		     q++)
-			cut = (size_t)(q - p) + 1;
-		if (!cut) { /* one item longer than the line: as it is */
-			q = strstr(p, ", ");
-			if (!q) {
-				fprintf(out, "%s\n", p);
-				return;
-			}
-			cut = (size_t)(q - p) + 1;
+			if (q > p && (q[-1] == ')' ||
+				      (q[-1] >= 'A' && q[-1] <= 'Z')))
+				cut = (size_t)(q - p) + 1;
+		if (!cut) { /* no place to break it: as it is */
+			fprintf(out, "%s\n", p);
+			return;
 		}
 		fprintf(out, "%.*s\n%*s", (int)cut, p, TRACE_INDENT, "");
 		p += cut + 1;

@@ -116,26 +116,24 @@ static int next_segment(struct run *r, int64_t deadline, struct packet *p,
 	}
 }
 
+/* Outside its window: how early or late, against which tolerance. */
 static int judge_time(struct run *r, const struct tl_event *te,
 		      const struct slot *s, int64_t ts, struct diag *d)
 {
-	if (s->any)
+	bool early = ts < s->start - s->tol;
+	char tol[160];
+
+	if (s->any || (!early && ts <= s->end + s->tol))
 		return 0;
-	if (ts < s->start - s->tol)
-		return diag_set(d, EXIT_FAIL, &te->ev->loc,
-				"timing error: outbound segment at %.6f s, "
-				"expected %s%.6f s (tolerance %.6f s): too "
-				"early",
-				run_secs(r, ts), te->window ? "from " : "at ",
-				run_secs(r, s->start), (double)s->tol / 1e9);
-	if (ts > s->end + s->tol)
-		return diag_set(d, EXIT_FAIL, &te->ev->loc,
-				"timing error: outbound segment at %.6f s, "
-				"expected %s%.6f s (tolerance %.6f s): too "
-				"late",
-				run_secs(r, ts), te->window ? "by " : "at ",
-				run_secs(r, s->end), (double)s->tol / 1e9);
-	return 0;
+	run_describe_tolerance(r, s->tol, s->gap, RUN_SINCE_PREVIOUS, tol,
+			       sizeof(tol));
+	return diag_set(d, EXIT_FAIL, &te->ev->loc,
+			"timing error: outbound segment %.6f s %s: at %.6f s, "
+			"expected %s%.6f s (tolerance %s)",
+			(double)(early ? s->start - ts : ts - s->end) / 1e9,
+			early ? "early" : "late", run_secs(r, ts),
+			!te->window ? "at " : early ? "from " : "by ",
+			run_secs(r, early ? s->start : s->end), tol);
 }
 
 /* Segments a TSO/GRO stack would have sent as one: add up consecutive
@@ -175,7 +173,7 @@ static int coalesce(struct run *r, const struct tl_event *te, int64_t deadline,
 static int missing(struct run *r, const struct tl_event *te,
 		   const struct slot *s, struct diag *d)
 {
-	char when[96];
+	char when[96], tol[160];
 	unsigned int drops = 0;
 
 	/* A full capture ring loses segments: that is tcpcheck's failure,
@@ -188,10 +186,12 @@ static int missing(struct run *r, const struct tl_event *te,
 				"full); this verdict would be wrong", drops);
 
 	run_describe_time(te, when, sizeof(when));
+	run_describe_tolerance(r, s->tol, s->gap, RUN_SINCE_PREVIOUS, tol,
+			       sizeof(tol));
 	diag_set(d, EXIT_FAIL, &te->ev->loc,
-		 "expected an outbound segment %s (tolerance %.6f s), but "
-		 "none was sent",
-		 when, (double)s->tol / 1e9);
+		 "expected an outbound segment %s (tolerance %s), but none "
+		 "was sent",
+		 when, tol);
 	verify_format_expected(&te->ev->u.packet, d->expected,
 			       sizeof(d->expected));
 	snprintf(d->actual, sizeof(d->actual), "nothing");
