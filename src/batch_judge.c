@@ -172,34 +172,78 @@ out:
 	free(lb.at);
 }
 
-/* The text with the digits after "scm_nsec=" and "TS val " on actual:
- * lines replaced by N: kernel timestamps that vary from run to run (by a
- * tick, or below the millisecond recvmsg shows). NULL when out of
- * memory. */
+/* Whether the line starting at s[i] says "timing error:". */
+static bool timing_line(const char *s, size_t len, size_t i)
+{
+	static const char key[] = "timing error:";
+	size_t kl = sizeof(key) - 1;
+
+	for (; i + kl <= len && s[i] != '\n'; i++)
+		if (!memcmp(s + i, key, kl))
+			return true;
+	return false;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A time in seconds as messages print it, digits '.' six digits, at s[i]:
+ * its length, else 0. */
+static size_t seconds_at(const char *s, size_t len, size_t i)
+{
+	size_t j = i;
+
+	if (i > 0 && is_digit(s[i - 1]))
+		return 0;
+	while (j < len && is_digit(s[j]))
+		j++;
+	if (j == i || j + 7 > len || s[j] != '.')
+		return 0;
+	for (size_t k = 1; k <= 6; k++)
+		if (!is_digit(s[j + k]))
+			return 0;
+	return j + 7 - i;
+}
+
+/* The text with what varies from run to run replaced by N (as
+ * tests/lib.sh's vary()): on actual: lines the digits after "scm_nsec="
+ * and "TS val ", kernel timestamps that vary by a tick or below the
+ * millisecond recvmsg shows; on a "timing error:" line every time in
+ * seconds, measured on the kernel's clock. NULL when out of memory. */
 static char *unvarying(const char *s, size_t len, size_t *out_len)
 {
 	static const char *const keys[] = {"scm_nsec=", "TS val "};
 	char *out = malloc(len + 1);
 	size_t o = 0;
-	bool actual = false, bol = true;
+	bool actual = false, timing = false, bol = true;
 
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < len;) {
 		bool skipped = false;
+		size_t n;
 
-		if (bol)
+		if (bol) {
 			actual = len - i >= 7 && !memcmp(s + i, "actual:", 7);
+			timing = timing_line(s, len, i);
+		}
 		bol = false;
+		if (timing && (n = seconds_at(s, len, i))) {
+			out[o++] = 'N';
+			i += n;
+			continue;
+		}
 		for (size_t k = 0; actual && k < 2 && !skipped; k++) {
 			size_t kl = strlen(keys[k]);
 
 			if (len - i > kl && !memcmp(s + i, keys[k], kl) &&
-			    s[i + kl] >= '0' && s[i + kl] <= '9') {
+			    is_digit(s[i + kl])) {
 				memcpy(out + o, keys[k], kl);
 				o += kl;
 				out[o++] = 'N';
-				for (i += kl; i < len && s[i] >= '0' && s[i] <= '9';)
+				for (i += kl; i < len && is_digit(s[i]);)
 					i++;
 				skipped = true;
 			}
@@ -227,8 +271,8 @@ static bool same_diagnostic(const struct batch_text *t, const char *s,
 	return same;
 }
 
-/* x.pkt with x.err: it must fail (1 or 2) with exactly that text (but the
- * digits of kernel timestamps on actual: lines). */
+/* x.pkt with x.err: it must fail (1 or 2) with exactly that text (but
+ * what unvarying() hides). */
 static int judge_expected_error(const char *path, const char *ext,
 				int status, const struct batch_text *err,
 				FILE *diag)

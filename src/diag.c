@@ -19,6 +19,8 @@ int diag_vset(struct diag *d, enum exit_status status,
 	vsnprintf(d->message, sizeof(d->message), fmt, ap);
 	d->expected[0] = '\0';
 	d->actual[0] = '\0';
+	d->trace[0] = '\0';
+	d->columns = 0;
 	return -1;
 }
 
@@ -42,6 +44,7 @@ void diag_expected(struct diag *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->expected, sizeof(d->expected), fmt, ap);
 	va_end(ap);
+	d->columns = 0;
 }
 
 void diag_actual(struct diag *d, const char *fmt, ...)
@@ -53,6 +56,137 @@ void diag_actual(struct diag *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->actual, sizeof(d->actual), fmt, ap);
 	va_end(ap);
+	d->columns = 0;
+}
+
+void diag_trace(struct diag *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!d->detail_open)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->trace, sizeof(d->trace), fmt, ap);
+	va_end(ap);
+}
+
+void diag_pair_begin(struct diag *d)
+{
+	if (!d->detail_open)
+		return;
+	d->expected[0] = '\0';
+	d->actual[0] = '\0';
+	d->columns = 0;
+}
+
+/* Append one side's text of a field; its span, or -1 when the line is
+ * full. A space goes before it unless nothing, or a glued field, does. */
+static int pair_append(char *line, const char *text, bool glued,
+		       uint16_t *at, uint16_t *len)
+{
+	size_t used = strlen(line), n = text ? strlen(text) : 0;
+	size_t space = used && !glued ? 1 : 0;
+
+	*at = (uint16_t)used;
+	*len = 0;
+	if (!n)
+		return 0;
+	if (used + space + n >= DIAG_TEXT_MAX)
+		return -1;
+	if (space)
+		line[used++] = ' ';
+	memcpy(line + used, text, n + 1);
+	*at = (uint16_t)used;
+	*len = (uint16_t)n;
+	return 0;
+}
+
+/* Whether the last field with text on one side (exp: expected) was glued
+ * to the next. */
+static bool last_glued(const struct diag *d, bool exp)
+{
+	if (d->columns < 0)
+		return false;
+	for (int i = d->columns; i-- > 0;) {
+		const struct diag_column *c = &d->column[i];
+
+		if (exp ? c->exp_len : c->act_len)
+			return c->glue;
+	}
+	return false;
+}
+
+void diag_pair_add(struct diag *d, const char *exp, const char *act,
+		   bool mark, bool glue)
+{
+	struct diag_column c = {.mark = mark, .glue = glue};
+
+	if (!d->detail_open)
+		return;
+	int e = pair_append(d->expected, exp, last_glued(d, true), &c.exp_at,
+			    &c.exp_len);
+	int a = pair_append(d->actual, act, last_glued(d, false), &c.act_at,
+			    &c.act_len);
+
+	/* Past the room for fields the lines still grow, unaligned. */
+	if (e || a || d->columns < 0 || d->columns == DIAG_COLUMNS_MAX)
+		d->columns = -1;
+	else
+		d->column[d->columns++] = c;
+}
+
+/* Append n bytes of text and pad to width on one aligned line. */
+static size_t put_padded(char *out, size_t used, size_t len, const char *text,
+			 size_t n, size_t width)
+{
+	for (size_t i = 0; i < width && used + 1 < len; i++)
+		out[used++] = i < n ? text[i] : ' ';
+	return used;
+}
+
+static size_t put_mark(char *out, size_t used, size_t len, bool mark,
+		       size_t width)
+{
+	for (size_t i = 0; i < width && used + 1 < len; i++)
+		out[used++] = !mark ? ' ' : i ? '~' : '^';
+	return used;
+}
+
+static void trim(char *line, size_t used)
+{
+	while (used && line[used - 1] == ' ')
+		used--;
+	line[used] = '\0';
+}
+
+void diag_pair_align(const struct diag *d, char *exp, char *act, char *marks,
+		     size_t len)
+{
+	size_t ue = 0, ua = 0, um = 0;
+	bool any = false, glued = true;
+
+	for (int i = 0; i < d->columns; i++) {
+		const struct diag_column *c = &d->column[i];
+		size_t w = c->exp_len > c->act_len ? c->exp_len : c->act_len;
+
+		if (!w)
+			continue;
+		if (!glued) {
+			ue = put_padded(exp, ue, len, "", 0, 1);
+			ua = put_padded(act, ua, len, "", 0, 1);
+			um = put_mark(marks, um, len, false, 1);
+		}
+		ue = put_padded(exp, ue, len, d->expected + c->exp_at,
+				c->exp_len, w);
+		ua = put_padded(act, ua, len, d->actual + c->act_at,
+				c->act_len, w);
+		um = put_mark(marks, um, len, c->mark, w);
+		any |= c->mark;
+		glued = c->glue;
+	}
+	trim(exp, ue);
+	trim(act, ua);
+	trim(marks, any ? um : 0);
 }
 
 void diag_clear(struct diag *d)
@@ -98,6 +232,51 @@ static void print_caret(FILE *out, const struct src_loc *l, const char *source)
 	fputc('\n', out);
 }
 
+static void print_pair(FILE *out, const struct diag *d)
+{
+	char exp[2 * DIAG_TEXT_MAX], act[2 * DIAG_TEXT_MAX];
+	char marks[2 * DIAG_TEXT_MAX];
+
+	diag_pair_align(d, exp, act, marks, sizeof(exp));
+	fprintf(out, "expected: %s\nactual:   %s\n", exp, act);
+	if (marks[0])
+		fprintf(out, "          %s\n", marks);
+}
+
+/* The trace, broken after its commas to stay within TRACE_WIDTH columns
+ * on a terminal, each further line under the first. */
+#define TRACE_WIDTH 79
+#define TRACE_INDENT 10
+
+static void print_trace(FILE *out, const char *trace)
+{
+	const char *p = trace;
+
+	fputs("trace:    ", out);
+	for (;;) {
+		size_t room = TRACE_WIDTH - TRACE_INDENT, cut = 0;
+		const char *q;
+
+		if (strlen(p) <= room) {
+			fprintf(out, "%s\n", p);
+			return;
+		}
+		/* The last ", " between two changes that keeps the comma
+		 * on this line. */
+		for (q = p; (q = strstr(q, ", ")) && (size_t)(q - p) < room;
+		     q++)
+			if (q > p && (q[-1] == ')' ||
+				      (q[-1] >= 'A' && q[-1] <= 'Z')))
+				cut = (size_t)(q - p) + 1;
+		if (!cut) { /* no place to break it: as it is */
+			fprintf(out, "%s\n", p);
+			return;
+		}
+		fprintf(out, "%.*s\n%*s", (int)cut, p, TRACE_INDENT, "");
+		p += cut + 1;
+	}
+}
+
 void diag_print(FILE *out, const struct diag *d, const char *file,
 		const char *source)
 {
@@ -112,10 +291,16 @@ void diag_print(FILE *out, const struct diag *d, const char *file,
 		fprintf(out, "%s: %s: %s\n", file, kind, d->message);
 	if (d->loc.first_line > 0 && source)
 		print_caret(out, &d->loc, source);
-	if (d->expected[0])
-		fprintf(out, "expected: %s\n", d->expected);
-	if (d->actual[0])
-		fprintf(out, "actual:   %s\n", d->actual);
+	if (d->columns > 0) {
+		print_pair(out, d);
+	} else {
+		if (d->expected[0])
+			fprintf(out, "expected: %s\n", d->expected);
+		if (d->actual[0])
+			fprintf(out, "actual:   %s\n", d->actual);
+	}
+	if (d->trace[0])
+		print_trace(out, d->trace);
 }
 
 void diag_print_files(FILE *out, const struct diag *d,

@@ -4,6 +4,8 @@
 #define TCPCHECK_DIAG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit statuses, the automake test-driver convention (DESIGN.md, 5). */
@@ -36,6 +38,16 @@ struct src_file {
 };
 
 #define DIAG_TEXT_MAX 1024
+#define DIAG_COLUMNS_MAX 64
+
+/* One field of an expected/actual pair of segments: a span of each line
+ * (length 0: the field is missing on that side). */
+struct diag_column {
+	uint16_t exp_at, exp_len;
+	uint16_t act_at, act_len;
+	bool mark; /* the two differ where the script constrains them */
+	bool glue; /* the next field follows without a space: list items */
+};
 
 struct diag {
 	enum exit_status status; /* EXIT_PASS while no error was recorded */
@@ -43,6 +55,12 @@ struct diag {
 	char message[DIAG_TEXT_MAX];
 	char expected[DIAG_TEXT_MAX]; /* optional: the scripted event */
 	char actual[DIAG_TEXT_MAX];   /* optional: what happened */
+	char trace[DIAG_TEXT_MAX];    /* optional: the state trace so far */
+	/* Expected and actual built field by field (diag_pair_add): printed
+	 * aligned, with the differing fields marked. 0: printed as they
+	 * are. */
+	int columns;
+	struct diag_column column[DIAG_COLUMNS_MAX];
 	/* Whether the last diag_set was the one kept: expected/actual lines
 	 * go with it only then. */
 	int detail_open;
@@ -66,6 +84,25 @@ void diag_expected(struct diag *d, const char *fmt, ...)
 void diag_actual(struct diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The trace line of an error already set. */
+void diag_trace(struct diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Build the expected and actual lines of an error already set field by
+ * field, so that diag_print can line them up: each call appends one
+ * field to both (exp or act NULL or "": missing on that side), with a
+ * space before it unless the field before was glued to it. */
+void diag_pair_begin(struct diag *d);
+void diag_pair_add(struct diag *d, const char *exp, const char *act,
+		   bool mark, bool glue);
+
+/* The aligned lines of a pair: every field padded to the wider of its two
+ * sides (a field missing on one side leaves blanks), and in marks "^~~"
+ * under each marked field ("" when none is); trailing blanks dropped.
+ * Each buffer has len bytes; 2 * DIAG_TEXT_MAX always fits. */
+void diag_pair_align(const struct diag *d, char *exp, char *act, char *marks,
+		     size_t len);
+
 void diag_clear(struct diag *d);
 
 static inline int diag_failed(const struct diag *d)
@@ -79,6 +116,8 @@ static inline int diag_failed(const struct diag *d)
  *    ^~~~~
  *   expected: ...
  *   actual:   ...
+ *             ^~~~~   (under the fields that differ, for a pair)
+ *   trace:    ...
  * source is the whole script text (may be NULL: no source line). */
 void diag_print(FILE *out, const struct diag *d, const char *file,
 		const char *source);

@@ -79,6 +79,21 @@ void run_describe_time(const struct tl_event *te, char *buf, size_t len)
 			 " after its include");
 }
 
+void run_describe_tolerance(const struct run *r, int64_t tol, int64_t gap,
+			    const char *since, char *buf, size_t len)
+{
+	const struct config *c = r->in->config;
+
+	if (tol > c->tolerance_usecs * 1000)
+		snprintf(buf, len,
+			 "%.6f s, --tolerance_percent: %g %% of the %.6f s %s",
+			 (double)tol / 1e9, c->tolerance_percent,
+			 (double)gap / 1e9, since);
+	else
+		snprintf(buf, len, "%.6f s, --tolerance_usecs",
+			 (double)tol / 1e9);
+}
+
 /* Script seconds for messages: relative to the script's start. */
 double run_secs(const struct run *r, int64_t abs_ns)
 {
@@ -134,9 +149,10 @@ static void schedule(struct run *r, const struct tl_event *te,
 	tol = c->tolerance_usecs * 1000;
 	pct = (int64_t)(c->tolerance_percent / 100.0 * (double)delta);
 	s->tol = pct > tol ? pct : tol;
+	s->gap = delta;
 	/* A blocking call's return is judged by the gap to its end. */
-	pct = (int64_t)(c->tolerance_percent / 100.0 *
-			(double)(delta + s->end - s->start));
+	s->end_gap = delta + s->end - s->start;
+	pct = (int64_t)(c->tolerance_percent / 100.0 * (double)s->end_gap);
 	s->end_tol = pct > s->tol ? pct : s->tol;
 }
 
@@ -146,6 +162,8 @@ static int check_own_lateness(struct run *r, const struct tl_event *te,
 			      const struct slot *s, int64_t when,
 			      struct diag *d)
 {
+	char tol[160];
+
 	/* --stats counts what tcpcheck does itself: packets, calls and
 	 * commands, measured where their lateness is judged. */
 	if (r->in->config->stats && !s->any && te->kind != TL_STATE &&
@@ -154,11 +172,13 @@ static int check_own_lateness(struct run *r, const struct tl_event *te,
 	if (s->any || when <= s->start + s->tol)
 		return 0;
 	run_log(r, when, "  (late: due at %.6f s)", run_secs(r, s->start));
+	run_describe_tolerance(r, s->tol, s->gap, RUN_SINCE_PREVIOUS, tol,
+			       sizeof(tol));
 	diag_set(d, EXIT_FAIL, &te->ev->loc,
 		 "timing error: tcpcheck ran this event more than its "
-		 "tolerance (%.6f s) after it was due, in %d runs; the "
-		 "machine is too busy",
-		 (double)s->tol / 1e9, RUN_ATTEMPTS);
+		 "tolerance (%s) after it was due, in %d runs; the machine "
+		 "is too busy",
+		 tol, RUN_ATTEMPTS);
 	d->tool_late = 1;
 	return -1;
 }
@@ -270,6 +290,7 @@ static int do_inbound(struct run *r, const struct tl_event *te,
 	now = run_now();
 	if (check_own_lateness(r, te, s, now, d))
 		return -1;
+	run_trace_acted(r, te, now);
 	if (r->stack) {
 		if (plugin_inject(r->stack, buf, len, d)) {
 			d->loc = te->ev->loc;
@@ -309,6 +330,7 @@ static int do_command(struct run *r, const struct tl_event *te,
 		return 0;
 	}
 	run_log(r, now, "`%s`", te->ev->u.command);
+	run_trace_acted(r, te, now);
 	if (run_command(r, te->ev->u.command, &te->ev->loc, d))
 		return -1;
 	r->prev_actual = run_now();

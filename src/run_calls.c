@@ -95,6 +95,7 @@ static int judge_return(struct run *r, const struct pending *p,
 	 * for a CPU on a busy machine. */
 	int64_t end = run_ts_ns(&out->end) - out->cpu_wait_ns;
 	const struct tl_event *te = p->te;
+	char tol[160];
 
 	if (syscall_check(te->call, out, &r->env, d))
 		return -1;
@@ -108,11 +109,16 @@ static int judge_return(struct run *r, const struct pending *p,
 				syscall_name(te->call));
 	if (!p->blocking || (end >= p->due - p->tol && end <= p->deadline))
 		return 0;
+	run_describe_tolerance(r, p->tol, p->gap, RUN_SINCE_TO_RETURN, tol,
+			       sizeof(tol));
 	return diag_set(d, EXIT_FAIL, &te->ev->loc,
-			"timing error: %s returned at %.6f s, expected at "
-			"%.6f s (tolerance %.6f s)",
-			syscall_name(te->call), run_secs(r, end),
-			run_secs(r, p->due), (double)p->tol / 1e9);
+			"timing error: %s returned %.6f s %s: at %.6f s, "
+			"expected at %.6f s (tolerance %s)",
+			syscall_name(te->call),
+			(double)(end < p->due ? p->due - end : end - p->due) /
+				1e9,
+			end < p->due ? "early" : "late", run_secs(r, end),
+			run_secs(r, p->due), tol);
 }
 
 static int finish(struct run *r, int i, struct diag *d)
@@ -169,14 +175,18 @@ int run_pending_poll(struct run *r, int64_t now, struct diag *d)
 			return finish(r, i, d) ? -1 : run_pending_poll(r, now, d);
 		}
 		if (p->blocking) {
-			char when[96];
+			char when[96], tol[160];
 
 			run_describe_time(p->te, when, sizeof(when));
+			run_describe_tolerance(r, p->tol, p->gap,
+					       RUN_SINCE_TO_RETURN, tol,
+					       sizeof(tol));
 			return diag_set(d, EXIT_FAIL, &p->te->ev->loc,
 					"%s was still blocked %.6f s after "
-					"its return time (expected %s)",
+					"its return time (expected %s, "
+					"tolerance %s)",
 					syscall_name(p->te->call),
-					(double)p->tol / 1e9, when);
+					(double)p->tol / 1e9, when, tol);
 		}
 		return diag_set(d, EXIT_FAIL, &p->te->ev->loc,
 				"%s blocked; a call that blocks is written "
@@ -283,6 +293,7 @@ static int plugin_syscall(struct run *r, const struct tl_event *te,
 	r->prev_actual = run_now();
 	r->prev_anchor = s->start;
 	run_log(r, run_now(), "%s", syscall_text(te->call));
+	run_trace_acted(r, te, run_now());
 	syscall_resolve(te->call, &r->env, out);
 	syscall_perform(te->call, out);
 	if (!out->asleep) {
@@ -308,7 +319,8 @@ int run_syscall(struct run *r, const struct tl_event *te,
 		const struct slot *s, struct diag *d)
 {
 	struct pending p = {.te = te, .blocking = te->blocking,
-			    .tol = te->blocking ? s->end_tol : s->tol};
+			    .tol = te->blocking ? s->end_tol : s->tol,
+			    .gap = te->blocking ? s->end_gap : s->gap};
 	struct worker *w;
 	enum worker_state st;
 
@@ -324,6 +336,7 @@ int run_syscall(struct run *r, const struct tl_event *te,
 	r->prev_actual = run_now();
 	r->prev_anchor = s->start;
 	run_log(r, run_now(), "%s", syscall_text(te->call));
+	run_trace_acted(r, te, run_now());
 	if (never_blocks(te->call) && !te->blocking) {
 		struct call_outcome out;
 

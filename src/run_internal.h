@@ -27,6 +27,7 @@ struct slot {
 	int64_t start, end; /* equal unless a window or a blocking call */
 	int64_t tol;
 	int64_t end_tol; /* a blocking call's return: from the gap to end */
+	int64_t gap, end_gap; /* what --tolerance_percent takes them of */
 	bool any; /* '*': no time check */
 };
 
@@ -50,6 +51,7 @@ struct pending {
 	int64_t due;      /* when it should return */
 	int64_t deadline; /* due + tolerance: failing it after */
 	int64_t tol;
+	int64_t gap; /* what --tolerance_percent takes tol of */
 	bool blocking; /* written a...b; else it should not have slept */
 	bool past_deadline; /* came back after its deadline had passed */
 };
@@ -90,6 +92,16 @@ struct run {
 	bool diagram_connected;
 	struct statetrace *trace; /* NULL: no state trace wanted */
 	size_t trace_logged;      /* changes -v has printed */
+	/* What the run did to the stack (injected, called, ran a command),
+	 * in order, and for each change of the trace the event of the
+	 * last of those before it (NULL: none), for diagnostics. */
+	struct run_act {
+		int64_t time;
+		const struct src_loc *loc;
+	} *acts;
+	size_t act_count, act_cap;
+	const struct src_loc **change_locs;
+	size_t change_locs_count;
 	struct state_view views[RUN_VIEWS_MAX];
 	unsigned view_next; /* the view to reuse when all are taken */
 };
@@ -98,6 +110,13 @@ int64_t run_now(void);
 int64_t run_ts_ns(const struct timespec *ts);
 double run_secs(const struct run *r, int64_t abs_ns);
 void run_describe_time(const struct tl_event *te, char *buf, size_t len);
+/* Which tolerance applied, the larger of the two: "0.004000 s,
+ * --tolerance_usecs" or "0.062500 s, --tolerance_percent: 12.5 % of the
+ * 0.500000 s since the previous event" (since: how the gap is named). */
+void run_describe_tolerance(const struct run *r, int64_t tol, int64_t gap,
+			    const char *since, char *buf, size_t len);
+#define RUN_SINCE_PREVIOUS "since the previous event"
+#define RUN_SINCE_TO_RETURN "from the previous event to its return"
 void run_sleep_until(int64_t abs_ns);
 int run_poll_until(struct run *r, struct pollfd *fds, int n, int64_t abs_ns);
 int run_wait_until(struct run *r, int64_t abs_ns, struct diag *d);
@@ -157,6 +176,13 @@ size_t run_trace_mark(struct run *r, const struct tl_event *te,
 		      struct diag *d);
 void run_trace_checked(struct run *r, const struct tl_event *te,
 		       size_t mark, enum tcp_state_id st);
+/* The run acts on the stack for te now (before injecting, calling,
+ * running a command): the trace's changes after when are its doing. */
+void run_trace_acted(struct run *r, const struct tl_event *te, int64_t when);
+/* For a failed state check: the trace so far of the connection te asks
+ * about, "SYN_RECV (line 6), ESTABLISHED (line 8) (state trace: ...)". */
+void run_trace_text(struct run *r, const struct tl_event *te, char *buf,
+		    size_t len);
 int run_states(struct run *r, const struct tl_event *te,
 	       const struct slot *s, struct diag *d);
 

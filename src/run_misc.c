@@ -131,6 +131,12 @@ int run_state(struct run *r, const struct tl_event *te, const struct slot *s,
 			      sockstate_name(te->state.state));
 		diag_actual(d, "tcp_state() = %s", sockstate_name(st));
 	}
+	if (r->trace) {
+		char trace[DIAG_TEXT_MAX];
+
+		run_trace_text(r, te, trace, sizeof(trace));
+		diag_trace(d, "%s", trace);
+	}
 	return -1;
 }
 

@@ -116,26 +116,24 @@ static int next_segment(struct run *r, int64_t deadline, struct packet *p,
 	}
 }
 
+/* Outside its window: how early or late, against which tolerance. */
 static int judge_time(struct run *r, const struct tl_event *te,
 		      const struct slot *s, int64_t ts, struct diag *d)
 {
-	if (s->any)
+	bool early = ts < s->start - s->tol;
+	char tol[160];
+
+	if (s->any || (!early && ts <= s->end + s->tol))
 		return 0;
-	if (ts < s->start - s->tol)
-		return diag_set(d, EXIT_FAIL, &te->ev->loc,
-				"timing error: outbound segment at %.6f s, "
-				"expected %s%.6f s (tolerance %.6f s): too "
-				"early",
-				run_secs(r, ts), te->window ? "from " : "at ",
-				run_secs(r, s->start), (double)s->tol / 1e9);
-	if (ts > s->end + s->tol)
-		return diag_set(d, EXIT_FAIL, &te->ev->loc,
-				"timing error: outbound segment at %.6f s, "
-				"expected %s%.6f s (tolerance %.6f s): too "
-				"late",
-				run_secs(r, ts), te->window ? "by " : "at ",
-				run_secs(r, s->end), (double)s->tol / 1e9);
-	return 0;
+	run_describe_tolerance(r, s->tol, s->gap, RUN_SINCE_PREVIOUS, tol,
+			       sizeof(tol));
+	return diag_set(d, EXIT_FAIL, &te->ev->loc,
+			"timing error: outbound segment %.6f s %s: at %.6f s, "
+			"expected %s%.6f s (tolerance %s)",
+			(double)(early ? s->start - ts : ts - s->end) / 1e9,
+			early ? "early" : "late", run_secs(r, ts),
+			!te->window ? "at " : early ? "from " : "by ",
+			run_secs(r, early ? s->start : s->end), tol);
 }
 
 /* Segments a TSO/GRO stack would have sent as one: add up consecutive
@@ -175,7 +173,7 @@ static int coalesce(struct run *r, const struct tl_event *te, int64_t deadline,
 static int missing(struct run *r, const struct tl_event *te,
 		   const struct slot *s, struct diag *d)
 {
-	char when[96];
+	char when[96], tol[160];
 	unsigned int drops = 0;
 
 	/* A full capture ring loses segments: that is tcpcheck's failure,
@@ -188,10 +186,12 @@ static int missing(struct run *r, const struct tl_event *te,
 				"full); this verdict would be wrong", drops);
 
 	run_describe_time(te, when, sizeof(when));
+	run_describe_tolerance(r, s->tol, s->gap, RUN_SINCE_PREVIOUS, tol,
+			       sizeof(tol));
 	diag_set(d, EXIT_FAIL, &te->ev->loc,
-		 "expected an outbound segment %s (tolerance %.6f s), but "
-		 "none was sent",
-		 when, (double)s->tol / 1e9);
+		 "expected an outbound segment %s (tolerance %s), but none "
+		 "was sent",
+		 when, tol);
 	verify_format_expected(&te->ev->u.packet, d->expected,
 			       sizeof(d->expected));
 	snprintf(d->actual, sizeof(d->actual), "nothing");
@@ -224,61 +224,16 @@ static bool flowlabel_matches(struct run *r, const struct ip_spec *ip,
 	       live == r->flowlabel_live;
 }
 
-/* The IP fields an outbound line writes: the ECN codepoint ([ect01]: either
- * ECT one), TOS, TTL or hop limit, flow label. */
-static int check_ip(struct run *r, const struct tl_event *te,
-		    const struct packet *p, const struct live_segment *l,
-		    struct diag *d)
-{
-	const struct ip_spec *ip = &te->ev->u.packet.ip;
-	unsigned int bits = p->tos & 3;
-	const char *want = ip->ecn == ECN_UNSPECIFIED ? NULL
-			   : ip->ecn == ECN_ECT01    ? "ect01"
-						     : ecn_name(conn_ecn_bits(ip->ecn));
-	bool ecn_ok = !want ||
-		      (ip->ecn == ECN_ECT01
-			   ? bits == PACKET_ECT0 || bits == PACKET_ECT1
-			   : bits == conn_ecn_bits(ip->ecn));
-	char text[512];
-
-	if (!ecn_ok)
-		diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
-			 "expected [%s], got [%s]", want, ecn_name(bits));
-	else if (ip->has_tos && p->tos != ip->tos)
-		diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
-			 "expected tos %#04x, got tos %#04x", ip->tos, p->tos);
-	else if (ip->has_ttl && p->ttl != ip->ttl)
-		diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
-			 "expected ttl %u, got ttl %u", ip->ttl, p->ttl);
-	else if (ip->has_flowlabel && !flowlabel_matches(r, ip, p->flowlabel))
-		diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
-			 "flowlabel %#x stands for the stack's %#x, got %#x",
-			 ip->flowlabel,
-			 ip->flowlabel == r->flowlabel_script ? r->flowlabel_live
-							      : 0u,
-			 p->flowlabel);
-	else
-		return 0;
-	/* Both lines start "> "; the codepoint goes after it. */
-	verify_format_expected(&te->ev->u.packet, text, sizeof(text));
-	snprintf(d->expected, sizeof(d->expected), "> %s%s%s%s",
-		 want ? "[" : "", want ? want : "", want ? "] " : "", text + 2);
-	verify_format_live(l, true, text, sizeof(text));
-	snprintf(d->actual, sizeof(d->actual), "> [%s] %s", ecn_name(bits),
-		 text + 2);
-	return -1;
-}
-
-/* --tcp_ts_tick_usecs: the stack's TS val (mapped by the first one the
- * script wrote) within the tolerance, at that many microseconds a tick;
- * without the option TS val is not checked, as in packetdrill. */
-static int check_ts_val(const struct run *r, const struct tl_event *te,
-			const struct live_segment *l, struct diag *d)
+/* How many ticks the live TS val is off the scripted one, beyond the
+ * tolerance; 0 when within it or not checked. *w gets the scripted
+ * option. */
+static int64_t ts_val_off(const struct run *r, const struct tl_event *te,
+			  const struct live_segment *l,
+			  const struct tcp_option_spec **w_out)
 {
 	const struct tcp_option_list *want = te->ev->u.packet.u.tcp.options;
 	const struct tcp_option_spec *w = NULL, *g = NULL;
 	int64_t tick = r->in->config->tcp_ts_tick_usecs, off;
-	char text[512];
 
 	if (!tick || !want)
 		return 0;
@@ -293,19 +248,85 @@ static int check_ts_val(const struct run *r, const struct tl_event *te,
 	off = (int32_t)(g->u.ts.val - w->u.ts.val);
 	if ((off < 0 ? -off : off) * tick <= r->in->config->tolerance_usecs)
 		return 0;
+	if (w_out)
+		*w_out = w;
+	return off;
+}
+
+/* What only the run can judge of the IP fields (the ECN codepoint:
+ * [ect01] takes either ECT one; the flow label) and of the TS val
+ * (--tcp_ts_tick_usecs: the stack's, mapped by the first one the script
+ * wrote, within the tolerance at that many microseconds a tick; without
+ * the option TS val is not checked, as in packetdrill). */
+static void judge_extra(struct run *r, const struct tl_event *te,
+			const struct packet *p, const struct live_segment *l,
+			struct verify_checks *x)
+{
+	const struct ip_spec *ip = &te->ev->u.packet.ip;
+	unsigned int bits = p->tos & 3;
+
+	memset(x, 0, sizeof(*x));
+	if (ip->ecn != ECN_UNSPECIFIED) {
+		x->ecn = ip->ecn == ECN_ECT01 ? "ect01"
+					      : ecn_name(conn_ecn_bits(ip->ecn));
+		x->ecn_bad = ip->ecn == ECN_ECT01
+				     ? bits != PACKET_ECT0 && bits != PACKET_ECT1
+				     : bits != conn_ecn_bits(ip->ecn);
+	}
+	x->flowlabel_bad = ip->has_flowlabel &&
+			   !flowlabel_matches(r, ip, p->flowlabel);
+	x->ts_val_bad = ts_val_off(r, te, l, NULL) != 0;
+}
+
+/* The IP fields an outbound line writes: the ECN codepoint, TOS, TTL or
+ * hop limit, flow label. */
+static int check_ip(struct run *r, const struct tl_event *te,
+		    const struct packet *p, const struct verify_checks *x,
+		    struct diag *d)
+{
+	const struct ip_spec *ip = &te->ev->u.packet.ip;
+
+	if (x->ecn_bad)
+		return diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
+				"expected [%s], got [%s]", x->ecn,
+				ecn_name(p->tos & 3));
+	if (ip->has_tos && p->tos != ip->tos)
+		return diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
+				"expected tos %#04x, got tos %#04x", ip->tos,
+				p->tos);
+	if (ip->has_ttl && p->ttl != ip->ttl)
+		return diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
+				"expected ttl %u, got ttl %u", ip->ttl, p->ttl);
+	if (x->flowlabel_bad)
+		return diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
+				"flowlabel %#x stands for the stack's %#x, got "
+				"%#x",
+				ip->flowlabel,
+				ip->flowlabel == r->flowlabel_script
+					? r->flowlabel_live
+					: 0u,
+				p->flowlabel);
+	return 0;
+}
+
+static int check_ts_val(const struct run *r, const struct tl_event *te,
+			const struct live_segment *l, struct diag *d)
+{
+	const struct tcp_option_spec *w = NULL;
+	int64_t tick = r->in->config->tcp_ts_tick_usecs;
+	int64_t off = ts_val_off(r, te, l, &w);
+
+	if (!off)
+		return 0;
 	/* How far off is on the actual line: it varies by a tick from
 	 * run to run, the side does not. */
-	diag_set(d, EXIT_FAIL, &w->loc,
-		 "expected TS val %u within %" PRId64 " ticks (tolerance "
-		 "%.6f s at %" PRId64 " us a tick), got %s one",
-		 w->u.ts.val, r->in->config->tolerance_usecs / tick,
-		 (double)r->in->config->tolerance_usecs / 1e6, tick,
-		 off > 0 ? "a later" : "an earlier");
-	verify_format_expected(&te->ev->u.packet, d->expected,
-			       sizeof(d->expected));
-	verify_format_live(l, true, text, sizeof(text));
-	snprintf(d->actual, sizeof(d->actual), "%s", text);
-	return -1;
+	return diag_set(d, EXIT_FAIL, &w->loc,
+			"expected TS val %u within %" PRId64 " ticks "
+			"(tolerance %.6f s at %" PRId64 " us a tick), got %s "
+			"one",
+			w->u.ts.val, r->in->config->tolerance_usecs / tick,
+			(double)r->in->config->tolerance_usecs / 1e6, tick,
+			off > 0 ? "a later" : "an earlier");
 }
 
 int run_outbound(struct run *r, const struct tl_event *te,
@@ -315,6 +336,7 @@ int run_outbound(struct run *r, const struct tl_event *te,
 				  : s->end + s->tol;
 	struct tcp_option_storage store;
 	struct live_segment l = {.options = tcp_option_storage_list(&store)};
+	struct verify_checks x;
 	struct packet p;
 	int64_t ts;
 	char err[128];
@@ -344,10 +366,13 @@ int run_outbound(struct run *r, const struct tl_event *te,
 		verify_format_live(&l, true, text, sizeof(text));
 		run_log(r, ts, "%s", text);
 	}
+	judge_extra(r, te, &p, &l, &x);
 	if (verify_segment(&te->ev->u.packet, &l, &te->ev->loc, d) ||
-	    check_ip(r, te, &p, &l, d))
+	    check_ip(r, te, &p, &x, d) || check_ts_val(r, te, &l, d)) {
+		verify_pair(&te->ev->u.packet, &l, &x, d);
 		return -1;
-	return check_ts_val(r, te, &l, d);
+	}
+	return 0;
 }
 
 int run_unexpected(struct run *r, const struct tl_event *te, int64_t due,

@@ -2,6 +2,7 @@
  * states a connection entered since its previous state check. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plugin.h"
@@ -13,16 +14,26 @@
 /* The most changes a diagnostic lists. */
 #define STATES_SHOWN_MAX 32
 
-static bool wants_trace(const struct run *r)
+enum trace_want { TRACE_NONE, TRACE_SAMPLED, TRACE_FULL };
+
+/* -v and tcp_states want every change; tcp_state only its diagnostic's
+ * trace, which sampling after each event gives at a fraction of the
+ * cost: on the kernel the tracepoint's instance takes some 70 ms to set
+ * up and remove, and it moves the tool's port into a block. */
+static enum trace_want wants_trace(const struct run *r)
 {
 	const struct timeline *tl = r->in->timeline;
+	enum trace_want want = TRACE_NONE;
 
 	if (r->in->config->verbose)
-		return true;
-	for (size_t i = 0; i < tl->count; i++)
+		return TRACE_FULL;
+	for (size_t i = 0; i < tl->count; i++) {
 		if (tl->events[i].kind == TL_STATES)
-			return true;
-	return false;
+			return TRACE_FULL;
+		if (tl->events[i].kind == TL_STATE)
+			want = TRACE_SAMPLED;
+	}
+	return want;
 }
 
 /* Before the namespace and before the first event: a run that traces
@@ -44,10 +55,13 @@ int run_trace_open(struct run *r, struct diag *d)
 	    .force_sampling = c->state_trace_sampling,
 	    .fixed_port = c->connect_port_set ? "connect_port" : NULL,
 	};
+	enum trace_want want = wants_trace(r);
 	uint16_t first;
 
-	if (!wants_trace(r))
+	if (want == TRACE_NONE)
 		return 0;
+	if (want == TRACE_SAMPLED)
+		p.sample_why = "tcp_state only";
 	if (r->stack) {
 		p.sample = sample_stack;
 		p.sample_arg = r;
@@ -71,6 +85,54 @@ void run_trace_close(struct run *r)
 {
 	statetrace_close(r->trace);
 	r->trace = NULL;
+	free(r->acts);
+	r->acts = NULL;
+	r->act_count = r->act_cap = 0;
+	free(r->change_locs);
+	r->change_locs = NULL;
+	r->change_locs_count = 0;
+}
+
+void run_trace_acted(struct run *r, const struct tl_event *te, int64_t when)
+{
+	if (!r->trace)
+		return;
+	if (r->act_count == r->act_cap) {
+		size_t cap = r->act_cap ? 2 * r->act_cap : 64;
+		struct run_act *n = realloc(r->acts, cap * sizeof(*n));
+
+		if (!n)
+			return; /* the trace shows fewer lines, no more */
+		r->acts = n;
+		r->act_cap = cap;
+	}
+	r->acts[r->act_count].time = when;
+	r->acts[r->act_count++].loc = &te->ev->loc;
+}
+
+/* Each new change: the line of the last act before it, among the acts
+ * done by the time it was read, so that acts at the same (virtual) time
+ * after it was sampled are not taken for its cause. */
+static void attribute_changes(struct run *r)
+{
+	size_t n = statetrace_count(r->trace);
+	const struct src_loc **locs;
+
+	if (n <= r->change_locs_count)
+		return;
+	locs = realloc(r->change_locs, n * sizeof(*locs));
+	if (!locs)
+		return;
+	r->change_locs = locs;
+	for (size_t i = r->change_locs_count; i < n; i++) {
+		int64_t t = statetrace_get(r->trace, i)->time;
+		size_t k = r->act_count;
+
+		while (k > 0 && r->acts[k - 1].time > t)
+			k--;
+		locs[i] = k ? r->acts[k - 1].loc : NULL;
+	}
+	r->change_locs_count = n;
 }
 
 void run_trace_describe(const struct run *r)
@@ -114,6 +176,7 @@ static int poll_key(struct run *r, uint16_t lport, uint16_t rport,
 {
 	if (statetrace_poll(r->trace, lport, rport, d))
 		return -1;
+	attribute_changes(r);
 	log_changes(r);
 	return 0;
 }
@@ -254,6 +317,54 @@ void run_trace_checked(struct run *r, const struct tl_event *te,
 	mark_view(r, te, find_view(r, lport, rport), mark, st);
 }
 
+/* " (line N)" in the script itself, " (FILE:N)" in a file it included,
+ * FILE as the diagnostics name it. */
+static size_t trace_where(const struct run *r, const struct src_loc *at,
+			  char *buf, size_t len)
+{
+	const struct script *s = r->in->script;
+
+	if (at->file > 0 && (size_t)at->file < s->file_count)
+		return (size_t)snprintf(buf, len, " (%s:%d)",
+					s->files[at->file].name,
+					at->first_line);
+	return (size_t)snprintf(buf, len, " (line %d)", at->first_line);
+}
+
+void run_trace_text(struct run *r, const struct tl_event *te, char *buf,
+		    size_t len)
+{
+	uint16_t lport, rport;
+	struct diag ignored = {0};
+	bool has_last = false;
+	enum tcp_state_id last = TCP_STATE_CLOSED;
+	size_t used = 0, shown = 0;
+
+	buf[0] = '\0';
+	if (!r->trace || check_key(r, te, &lport, &rport, &ignored))
+		return;
+	for (size_t i = 0; i < statetrace_count(r->trace) && used < len; i++) {
+		const struct statetrace_change *c = statetrace_get(r->trace, i);
+		const struct src_loc *at =
+			i < r->change_locs_count ? r->change_locs[i] : NULL;
+
+		if (c->remote_port != rport || c->local_port != lport ||
+		    (has_last && c->to == last))
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 shown++ ? ", " : "",
+					 sockstate_name(c->to));
+		if (at && at->first_line > 0 && used < len)
+			used += trace_where(r, at, buf + used, len - used);
+		last = c->to;
+		has_last = true;
+	}
+	if (used < len)
+		snprintf(buf + used, len - used, "%s(state trace: %s)",
+			 shown ? " " : "no state changes ",
+			 statetrace_source(r->trace));
+}
+
 static void format_states(char *buf, size_t len, const enum tcp_state_id *s,
 			  size_t n, size_t max)
 {
@@ -283,8 +394,9 @@ static int states_failed(struct run *r, const struct tl_event *te,
 	diag_set(d, EXIT_FAIL, &te->state.seq_loc,
 		 "expected state changes %s, got %s", want, have);
 	diag_expected(d, "tcp_states(%s) = %s", fd, want);
-	diag_actual(d, "tcp_states(%s) = %s (state trace: %s)", fd, have,
-		    statetrace_source(r->trace));
+	diag_actual(d, "tcp_states(%s) = %s", fd, have);
+	run_trace_text(r, te, have, sizeof(have));
+	diag_trace(d, "%s", have);
 	return -1;
 }
 

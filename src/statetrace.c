@@ -464,6 +464,8 @@ int statetrace_open(struct statetrace **out, const struct statetrace_params *p,
 			 p->sample_source ? p->sample_source : "sampling");
 	} else if (p->force_sampling) {
 		use_sampling(t, "--state_trace=sampling");
+	} else if (p->sample_why) {
+		use_sampling(t, p->sample_why);
 	} else if (p->fixed_port) {
 		snprintf(why, sizeof(why), "--%s fixes the tool's port",
 			 p->fixed_port);

@@ -35,6 +35,7 @@ struct statetrace_params {
 	const struct sockaddr *local;  /* the stack's address; port unused */
 	const struct sockaddr *remote; /* the tool's */
 	bool force_sampling;  /* --state_trace=sampling */
+	const char *sample_why; /* non-NULL: sample, for this reason */
 	const char *fixed_port; /* non-NULL: the script fixed the tool's
 				 * port (the option's name); no block */
 	/* A stack that is not the kernel: sample it with this (as

@@ -90,6 +90,16 @@ trace_ports_check() {
 	' "$1"
 }
 
+# A pinned diagnostic ($1) with what varies from run to run hidden: on
+# actual: lines the digits of kernel timestamps (recvmsg's
+# SCM_TIMESTAMPING, shown to the millisecond; a TS val, by a tick); on a
+# "timing error:" line every time in seconds (N.NNNNNN), measured on the
+# kernel's clock. The same as src/batch_judge.c's unvarying().
+vary() {
+	sed -e '/^actual:/{s/scm_nsec=[0-9]*/scm_nsec=N/g;s/TS val [0-9]*/TS val N/g;}' \
+		-e '/timing error:/s/[0-9][0-9]*\.[0-9]\{6\}/N/g' "$1"
+}
+
 finish() {
 	printf '%d passed, %d failed\n' "$pass" "$fail"
 	[ "$fail" -eq 0 ] || exit 1

@@ -1,5 +1,6 @@
-/* Unit tests of error records: the first error wins, and diag_print's
- * exact text with its source line and caret. */
+/* Unit tests of error records: the first error wins, diag_print's exact
+ * text with its source line and caret, expected and actual segments
+ * aligned field by field, and the trace line. */
 #include <setjmp.h> /* cmocka.h needs these three first */
 #include <stdarg.h>
 #include <stddef.h>
@@ -233,6 +234,192 @@ static void test_print_kinds(void **state)
 	assert_printed(&d, NULL, "t.pkt: error: no reset\n");
 }
 
+
+/* A pair as the fields (exp, act, mark, glue) build it, then its three
+ * aligned lines. */
+struct field {
+	const char *exp, *act;
+	bool mark, glue;
+};
+
+static void build_pair(struct diag *d, const struct field *f, size_t n)
+{
+	struct src_loc loc = span(2, 1, 2);
+
+	diag_clear(d);
+	diag_set(d, EXIT_FAIL, &loc, "m");
+	diag_pair_begin(d);
+	for (size_t i = 0; i < n; i++)
+		diag_pair_add(d, f[i].exp, f[i].act, f[i].mark, f[i].glue);
+}
+
+static void assert_aligned(const struct diag *d, const char *exp,
+			   const char *act, const char *marks)
+{
+	char e[2 * DIAG_TEXT_MAX], a[2 * DIAG_TEXT_MAX], m[2 * DIAG_TEXT_MAX];
+
+	diag_pair_align(d, e, a, m, sizeof(e));
+	assert_string_equal(e, exp);
+	assert_string_equal(a, act);
+	assert_string_equal(m, marks);
+}
+
+/* The plain lines stay as the fields spell them, one space apart, for
+ * diagrams and records; the printed ones line up. */
+static void test_pair_missing_field(void **state)
+{
+	static const struct field f[] = {
+		{">", ">", false, false},  {"F.", "F.", false, false},
+		{"1:1(0)", "1:1(0)", false, false},
+		{"ack 2", "ack 1", true, false}, {NULL, "win 64240", false, false},
+	};
+	struct diag d;
+
+	(void)state;
+	build_pair(&d, f, 5);
+	assert_string_equal(d.expected, "> F. 1:1(0) ack 2");
+	assert_string_equal(d.actual, "> F. 1:1(0) ack 1 win 64240");
+	assert_aligned(&d, "> F. 1:1(0) ack 2", "> F. 1:1(0) ack 1 win 64240",
+		       "            ^~~~~");
+	assert_printed(&d, NULL,
+		       "t.pkt:2:1: error: m\n"
+		       "expected: > F. 1:1(0) ack 2\n"
+		       "actual:   > F. 1:1(0) ack 1 win 64240\n"
+		       "                      ^~~~~\n");
+}
+
+/* A field missing on the actual side leaves blanks; later fields keep
+ * their columns, and a mark is as wide as the wider side. */
+static void test_pair_missing_on_actual(void **state)
+{
+	static const struct field f[] = {
+		{">", ">", false, false},  {"S.", "S", true, false},
+		{"0:0(0)", "0:0(0)", false, false}, {"ack 1", NULL, false, false},
+		{"win 65535", "win 100", true, false},
+	};
+	struct diag d;
+
+	(void)state;
+	build_pair(&d, f, 5);
+	assert_string_equal(d.actual, "> S 0:0(0) win 100");
+	assert_aligned(&d, "> S. 0:0(0) ack 1 win 65535",
+		       "> S  0:0(0)       win 100",
+		       "  ^~              ^~~~~~~~~");
+}
+
+/* Option lists one for one: each item a field, glued by its comma; only
+ * the item that differs is marked, and later items stay in line. */
+static void test_pair_long_options(void **state)
+{
+	static const struct field f[] = {
+		{">", ">", false, false},
+		{"S.", "S.", false, false},
+		{"<mss 1460,", "<mss 1460,", false, true},
+		{"sackOK,", "sackOK,", false, true},
+		{"TS val 100 ecr 0,", "TS val 100123 ecr 0,", false, true},
+		{"nop,", "nop,", false, true},
+		{"wscale 7,", "wscale 10,", true, true},
+		{"FO 0102030405060708,", "FO 0102030405060708,", false, true},
+		{"nop>", "nop>", false, false},
+	};
+	struct diag d;
+
+	(void)state;
+	build_pair(&d, f, 9);
+	assert_string_equal(d.expected, "> S. <mss 1460,sackOK,TS val 100 ecr "
+					"0,nop,wscale 7,FO 0102030405060708,"
+					"nop>");
+	assert_aligned(&d,
+		       "> S. <mss 1460,sackOK,TS val 100 ecr 0,   nop,"
+		       "wscale 7, FO 0102030405060708,nop>",
+		       "> S. <mss 1460,sackOK,TS val 100123 ecr 0,nop,"
+		       "wscale 10,FO 0102030405060708,nop>",
+		       "                                              "
+		       "^~~~~~~~~~");
+}
+
+/* Nothing differs: no marks line at all. */
+static void test_pair_equal(void **state)
+{
+	static const struct field f[] = {
+		{">", ">", false, false}, {".", ".", false, false},
+		{"1:1(0)", "1:1(0)", false, false},
+	};
+	struct diag d;
+
+	(void)state;
+	build_pair(&d, f, 3);
+	assert_aligned(&d, "> . 1:1(0)", "> . 1:1(0)", "");
+	assert_printed(&d, NULL,
+		       "t.pkt:2:1: error: m\n"
+		       "expected: > . 1:1(0)\n"
+		       "actual:   > . 1:1(0)\n");
+}
+
+/* A field on the expected side only, last: the actual line ends before
+ * it, trailing blanks dropped; a whole list marked when the lists do not
+ * line up; fields empty on both sides take no room. */
+static void test_pair_missing_last(void **state)
+{
+	static const struct field f[] = {
+		{">", ">", false, false},    {"", NULL, false, false},
+		{"S", "S", false, false},
+		{"<mss 1460,sackOK,nop,wscale 1>", "<mss 1460,nop,wscale 1>",
+		 true, false},
+		{"urg 5", NULL, true, false},
+	};
+	struct diag d;
+
+	(void)state;
+	build_pair(&d, f, 5);
+	assert_aligned(&d, "> S <mss 1460,sackOK,nop,wscale 1> urg 5",
+		       "> S <mss 1460,nop,wscale 1>",
+		       "    ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~ ^~~~~");
+}
+
+/* More fields than the record holds: the lines are still all there,
+ * printed as they are, unaligned. */
+static void test_pair_too_many_fields(void **state)
+{
+	struct diag d;
+	struct src_loc loc = span(2, 1, 2);
+	char want[4 * DIAG_COLUMNS_MAX] = "";
+
+	(void)state;
+	diag_clear(&d);
+	diag_set(&d, EXIT_FAIL, &loc, "m");
+	diag_pair_begin(&d);
+	for (int i = 0; i < DIAG_COLUMNS_MAX + 2; i++) {
+		diag_pair_add(&d, "ab", "c", true, false);
+		strcat(want, i ? " ab" : "ab");
+	}
+	assert_true(d.columns < 0);
+	assert_string_equal(d.expected, want);
+	assert_int_equal(strlen(d.actual), 2 * (DIAG_COLUMNS_MAX + 2) - 1);
+	assert_aligned(&d, "", "", "");
+}
+
+/* The trace line, broken after a comma before 80 columns. */
+static void test_print_trace(void **state)
+{
+	struct src_loc loc = span(2, 1, 2);
+	struct diag d;
+
+	(void)state;
+	diag_clear(&d);
+	diag_set(&d, EXIT_FAIL, &loc, "m");
+	diag_expected(&d, "tcp_state(4) = ESTABLISHED");
+	diag_actual(&d, "tcp_state(4) = CLOSED");
+	diag_trace(&d, "SYN_RECV (line 6), ESTABLISHED (line 8), CLOSED "
+		       "(line 10) (state trace: tracepoint)");
+	assert_printed(&d, NULL,
+		       "t.pkt:2:1: error: m\n"
+		       "expected: tcp_state(4) = ESTABLISHED\n"
+		       "actual:   tcp_state(4) = CLOSED\n"
+		       "trace:    SYN_RECV (line 6), ESTABLISHED (line 8),\n"
+		       "          CLOSED (line 10) (state trace: tracepoint)\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +433,13 @@ int main(void)
 		cmocka_unit_test(test_print_no_source),
 		cmocka_unit_test(test_print_past_end),
 		cmocka_unit_test(test_print_kinds),
+		cmocka_unit_test(test_pair_missing_field),
+		cmocka_unit_test(test_pair_missing_on_actual),
+		cmocka_unit_test(test_pair_long_options),
+		cmocka_unit_test(test_pair_equal),
+		cmocka_unit_test(test_pair_missing_last),
+		cmocka_unit_test(test_pair_too_many_fields),
+		cmocka_unit_test(test_print_trace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
