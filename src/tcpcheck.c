@@ -134,6 +134,12 @@ static int add_setting(struct cli *cli, char *name, char *value, int *argi,
 {
 	int takes = config_option_takes_value(name);
 
+	if (takes == -1 && config_option_suggest(name)) {
+		fprintf(stderr,
+			"tcpcheck: unknown option --%s; did you mean --%s?\n",
+			name, config_option_suggest(name));
+		return -1;
+	}
 	if (takes == -1) {
 		fprintf(stderr, "tcpcheck: unknown option --%s\n", name);
 		return -1;

@@ -211,6 +211,10 @@ void callfmt_actual(struct strbuf *f, const struct prepared_call *pc,
 		     const struct call_outcome *out, long index,
 		     const char *arg_text);
 
+/* The known constant (errno_only: errno name) closest to an unknown
+ * name, for "did you mean"; NULL when none is close. */
+const char *symbol_suggest(const char *name, bool errno_only);
+
 /* Constant expressions: numbers, symbols, A|B, htons(N). */
 bool syscall_is_const(const struct expr *e);
 int syscall_const_eval(const struct expr *e, int64_t *value, struct diag *d);
