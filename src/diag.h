@@ -25,6 +25,19 @@ struct src_loc {
 
 #define DIAG_TEXT_MAX 1024
 
+/* All-errors mode (--check): every error recorded, not only the first. */
+struct diag_record {
+	enum exit_status status;
+	struct src_loc loc;
+	char *message;
+};
+
+struct diag_list {
+	struct diag_record *items;
+	size_t count, cap;
+	size_t lost; /* records dropped for want of memory */
+};
+
 struct diag {
 	enum exit_status status; /* EXIT_PASS while no error was recorded */
 	struct src_loc loc;
@@ -37,6 +50,9 @@ struct diag {
 	/* Set when the failure is tcpcheck's own (it acted late): the run
 	 * says nothing about the stack and may be repeated. */
 	int tool_late;
+	/* NULL: first-error mode. Else every diag_set is also appended
+	 * here, while the fields above still keep the first. */
+	struct diag_list *all;
 };
 
 /* Every function that can fail returns 0 on success and -1 after filling a
@@ -56,6 +72,11 @@ void diag_actual(struct diag *d, const char *fmt, ...)
 
 void diag_clear(struct diag *d);
 
+/* Sort by position (records without one first), keeping the order of
+ * records at one place, and drop repeats of a record. */
+void diag_list_sort(struct diag_list *l);
+void diag_list_free(struct diag_list *l);
+
 static inline int diag_failed(const struct diag *d)
 {
 	return d->status != EXIT_PASS;
@@ -70,5 +91,8 @@ static inline int diag_failed(const struct diag *d)
  * source is the whole script text (may be NULL: no source line). */
 void diag_print(FILE *out, const struct diag *d, const char *file,
 		const char *source);
+/* One record of a list, the same way (it has no expected/actual). */
+void diag_print_record(FILE *out, const struct diag_record *r,
+		       const char *file, const char *source);
 
 #endif
