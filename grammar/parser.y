@@ -50,6 +50,7 @@ struct parser_state {
 	bool recover;
 	bool failed;            /* a syntax error was met */
 	bool skipping;
+	bool restart;           /* the scanner's next token starts afresh */
 	int skip_line;
 	int prev_line;          /* last line of the token before (0: none) */
 	int last_token;         /* the token returned last ... */

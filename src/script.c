@@ -121,6 +121,13 @@ void script_add_event(struct script *s, struct event *e)
 	s->events[s->event_count++] = e;
 }
 
+void script_add_resume(struct script *s, const struct src_loc *loc)
+{
+	s->resumes = script_xrealloc(s->resumes, (s->resume_count + 1) *
+							 sizeof(*s->resumes));
+	s->resumes[s->resume_count++] = *loc;
+}
+
 void script_stray_command(struct diag *d, char *command,
 			  const struct src_loc *loc)
 {
@@ -1196,6 +1203,22 @@ struct script *script_parse_buffer(const char *display_name, const char *text,
 	return NULL;
 }
 
+struct script *script_parse_all(const char *display_name, const char *text,
+				size_t len,
+				const struct script_define *defines,
+				size_t define_count, struct diag *d)
+{
+	struct script *s = xcalloc(sizeof(*s));
+
+	s->file = script_strdup(display_name);
+	s->source = script_xmalloc(len + 1);
+	memcpy(s->source, text, len);
+	s->source[len] = '\0';
+	(void)script_grammar_parse(s, s->source, len, defines, define_count,
+				   d);
+	return s;
+}
+
 struct script *script_parse_string(const char *display_name,
 				   const char *text,
 				   const struct script_define *defines,
@@ -1233,6 +1256,7 @@ void script_free(struct script *s)
 	for (size_t i = 0; i < s->event_count; i++)
 		event_free(s->events[i]);
 	free(s->events);
+	free(s->resumes);
 	free(s->init_command);
 	free(s->cleanup_command);
 	free(s->file);

@@ -35,6 +35,11 @@ static const struct syscall_def *find_def(const char *name)
 	return NULL;
 }
 
+const struct syscall_def *syscall_def_find(const char *name)
+{
+	return find_def(name);
+}
+
 static bool is_not_yet(const char *name)
 {
 	for (size_t i = 0; not_yet[i]; i++)
