@@ -48,6 +48,7 @@ static size_t event_at(const struct script *s, const struct src_loc *at,
 {
 	int prev_end = 0;
 
+	*before = false;
 	for (size_t i = 0; i < s->event_count; i++) {
 		const struct src_loc *ev = &s->events[i]->loc;
 
@@ -71,8 +72,8 @@ static void mark_syntax(const struct script *s, const struct diag_list *l,
 		i = event_at(s, &s->resumes[k], &before);
 		if (i < s->event_count)
 			m->gap[i] = true;
-		else
-			m->lost_before_first = !s->event_count;
+		else if (!s->event_count)
+			m->lost_before_first = true;
 	}
 	for (size_t r = 0; r < syntax; r++) {
 		const struct src_loc *at = &l->items[r].loc;
@@ -82,7 +83,9 @@ static void mark_syntax(const struct script *s, const struct diag_list *l,
 		i = event_at(s, at, &before);
 		if (i < s->event_count && !before)
 			m->skip[i] = true;
-		if (i == 0 && before)
+		/* Before the first event, or no event at all: the first
+		 * one may be lost. */
+		if (i == 0 && (before || !s->event_count))
 			m->lost_before_first = true;
 	}
 	if (s->event_count && (m->gap[0] || m->skip[0]))
