@@ -18,12 +18,16 @@
 /* The scanner handle, declared here because lexer.l makes no header. */
 typedef void *yyscan_t;
 
+struct parser_state;
+}
+
+%code provides {
 /* Everything one parse needs; the scanner reaches it as yyextra, the
  * grammar as st, so nothing lives in globals. */
 struct parser_state {
 	yyscan_t scanner;
 	struct script *script; /* what the actions build */
-	struct diag *diag;     /* first error wins */
+	struct diag *diag;     /* first error wins (unless diag->all) */
 	const struct script_define *defines;
 	size_t define_count;
 
@@ -39,11 +43,32 @@ struct parser_state {
 	int param_name_next;    /* the next word names an include parameter */
 	char *buf;              /* the text of a token read in parts */
 	size_t len, cap;
-};
-}
 
-%code provides {
+	/* After a syntax error. Normally the parse ends there (the scanner
+	 * says end of file). In all-errors mode (recover) the scanner drops
+	 * tokens up to the first one that starts a line after skip_line like
+	 * an event does (a time, a command, an option), hands the parser
+	 * RESYNC there and then that token: the grammar's error rule takes
+	 * what lay between, and the lines after are parsed as ever. */
+	bool recover;
+	bool failed;            /* a syntax error was met */
+	bool skipping;
+	bool restart;           /* the scanner's next token starts afresh */
+	int skip_line;
+	int prev_line;          /* last line of the token before (0: none) */
+	int last_token;         /* the token returned last ... */
+	bool last_first;        /* ... was the first of its line */
+	YYSTYPE *lval;          /* the parser's lookahead value */
+	bool resync_ready;      /* RESYNC is the next token ... */
+	bool has_pending;       /* ... and then this one */
+	int pending;
+	YYSTYPE pending_val;
+	YYLTYPE pending_loc;
+	struct src_loc replayed; /* the last token resumed at */
+};
+
 int yylex(YYSTYPE *lval, YYLTYPE *lloc, struct parser_state *st);
+bool parser_starts_line(int token);
 }
 
 %code {
@@ -113,6 +138,8 @@ static void yyerror(YYLTYPE *loc, struct parser_state *st, const char *msg);
 %token SACKOK "'sackOK'" SACK "'sack'" TS "'TS'" VAL "'val'" ECR "'ecr'"
 %token MD5 "'md5'" FO "'FO'" FOEXP "'FOEXP'" ECN "'ECN'"
 %token INCLUDE "'include'"
+/* The scanner's mark, after a syntax error, of where parsing resumes. */
+%token RESYNC "start of a line"
 
 %type <text> word opt_word opt_note opt_cookie param_value
 %type <dir> direction
@@ -178,6 +205,14 @@ events:
 	| events line
 	| events stray_command line
 	| events stray_option
+	| recovered
+	| events recovered
+	;
+
+/* All-errors mode: the rest of a line with a syntax error, and any lines
+ * after it up to one that starts like an event (see RESYNC). */
+recovered:
+	  error RESYNC { yyerrok; }
 	;
 
 line:
@@ -483,12 +518,53 @@ word:
 
 %%
 
+/* Tokens a line may start with where parsing resumes after an error. */
+bool parser_starts_line(int token)
+{
+	return token == INTEGER || token == DECIMAL || token == '+' ||
+	       token == '*' || token == COMMAND || token == OPTION_NAME;
+}
+
+static bool same_loc(const struct src_loc *a, const struct src_loc *b)
+{
+	return a->first_line == b->first_line && a->first_col == b->first_col;
+}
+
+/* The parser is about to drop its lookahead; when that token starts a
+ * line like an event (the line before was cut short), parsing resumes
+ * at it, from a copy. */
+static void resume_at_lookahead(struct parser_state *st)
+{
+	const YYSTYPE *v = st->lval;
+
+	if (!st->last_first || !parser_starts_line(st->last_token) ||
+	    same_loc(&st->last, &st->replayed))
+		return;
+	st->resync_ready = true;
+	st->has_pending = true;
+	st->pending = st->last_token;
+	st->pending_loc = st->last;
+	st->pending_val = *v;
+	if (st->last_token == DECIMAL || st->last_token == COMMAND ||
+	    st->last_token == OPTION_NAME)
+		st->pending_val.text = script_strdup(v->text);
+	st->replayed = st->last;
+}
+
 static void yyerror(YYLTYPE *loc, struct parser_state *st, const char *msg)
 {
 	/* Bison's only other message: its stack outgrew YYMAXDEPTH. */
 	if (strcmp(msg, "memory exhausted") == 0)
 		msg = "nested too deeply";
 	diag_set(st->diag, EXIT_USAGE, loc, "%s", msg);
+	st->failed = true;
+	if (!st->recover)
+		return;
+	st->skipping = true;
+	st->skip_line = loc->first_line;
+	resume_at_lookahead(st);
+	if (st->resync_ready)
+		st->skipping = false;
 }
 
 /* flex's entry points, declared by hand since lexer.l writes no header. */
@@ -511,6 +587,7 @@ int script_grammar_parse(struct script *s, const char *text, size_t len,
 		.col = 1,
 		.last = { 1, 1, 1, 1, file },
 		.file = file,
+		.recover = d->all != NULL,
 	};
 	int rc;
 
@@ -527,6 +604,10 @@ int script_grammar_parse(struct script *s, const char *text, size_t len,
 	rc = yyparse(&st);
 	yylex_destroy(st.scanner);
 	free(st.buf);
+	/* A token kept for after a RESYNC that never came (end of file). */
+	if (st.has_pending && (st.pending == DECIMAL || st.pending == COMMAND ||
+			       st.pending == OPTION_NAME))
+		free(st.pending_val.text);
 	if (rc != 0 && !diag_failed(d))
 		diag_set(d, EXIT_USAGE, NULL, "syntax error");
 	return diag_failed(d) ? -1 : 0;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suggest.h"
+
 /* SCRIPT-LANGUAGE.md section 6: the corpus runner's choices. */
 #define V4_LOCAL "192.168.0.1"
 #define V4_REMOTE "192.0.2.1"
@@ -333,6 +335,18 @@ static const struct opt_desc *find_option(const char *name)
 	return NULL;
 }
 
+const char *config_option_suggest(const char *name)
+{
+	char norm[64];
+	struct suggest s;
+
+	normalize(name, norm, sizeof(norm));
+	suggest_init(&s, norm);
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		suggest_offer(&s, options[i].name);
+	return suggest_result(&s);
+}
+
 int config_option_takes_value(const char *name)
 {
 	const struct opt_desc *o = find_option(name);
@@ -359,7 +373,12 @@ int config_apply(struct config *c, const char *name, const char *value,
 		 const struct src_loc *loc, struct diag *d)
 {
 	const struct opt_desc *o = find_option(name);
+	const char *hint;
 
+	if (!o && (hint = config_option_suggest(name)))
+		return diag_set(d, EXIT_USAGE, loc,
+				"unknown option --%s; did you mean --%s?", name,
+				hint);
 	if (!o)
 		return diag_set(d, EXIT_USAGE, loc, "unknown option --%s",
 				name);
@@ -378,13 +397,17 @@ int config_apply(struct config *c, const char *name, const char *value,
 int config_apply_script(struct config *c, const struct script *s,
 			struct diag *d)
 {
+	int rc = 0;
+
+	/* Every line, so that --check hears of each bad one; the first
+	 * error is still the one a run reports. */
 	for (size_t i = 0; i < s->option_count; i++) {
 		const struct script_option *o = &s->options[i];
 
 		if (config_apply(c, o->name, o->value, &o->loc, d))
-			return -1;
+			rc = -1;
 	}
-	return 0;
+	return rc;
 }
 
 /* Fill sa with addr:port; an IPv4 address in an AF_INET6 socket family

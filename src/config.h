@@ -78,6 +78,10 @@ int config_apply_script(struct config *c, const struct script *s,
 /* Fill defaults that depend on the IP version, parse the addresses. */
 int config_finish(struct config *c, struct diag *d);
 
+/* The known option closest to an unknown name (for "did you mean"), or
+ * NULL. */
+const char *config_option_suggest(const char *name);
+
 /* Is name one that takes a value (for the command-line parser)? Returns
  * 1 yes, 0 it is a flag, -1 unknown, -2 known but not supported yet. */
 int config_option_takes_value(const char *name);

@@ -1,11 +1,53 @@
 /* Error records and their rendering with a caret under the script text. */
 #include "diag.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+
+static void list_add(struct diag_list *l, enum exit_status status,
+		     const struct src_loc *loc, const char *fmt, va_list ap)
+{
+	struct diag_record *r;
+	char text[DIAG_TEXT_MAX];
+
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct diag_record *items =
+			realloc(l->items, cap * sizeof(*items));
+
+		if (!items) {
+			l->lost++;
+			return;
+		}
+		l->items = items;
+		l->cap = cap;
+	}
+	r = &l->items[l->count];
+	vsnprintf(text, sizeof(text), fmt, ap);
+	r->message = strdup(text);
+	if (!r->message) {
+		l->lost++;
+		return;
+	}
+	r->status = status;
+	if (loc)
+		r->loc = *loc;
+	else
+		memset(&r->loc, 0, sizeof(r->loc));
+	l->count++;
+}
 
 int diag_vset(struct diag *d, enum exit_status status,
 	      const struct src_loc *loc, const char *fmt, va_list ap)
 {
+	if (d->all) {
+		va_list copy;
+
+		va_copy(copy, ap);
+		list_add(d->all, status, loc, fmt, copy);
+		va_end(copy);
+	}
 	if (d->status != EXIT_PASS) {
 		d->detail_open = 0;
 		return -1;
@@ -194,6 +236,67 @@ void diag_clear(struct diag *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* By file (the script, then the files it included, in the order they
+ * were read), then by place. */
+static int loc_compare(const struct src_loc *a, const struct src_loc *b)
+{
+	if (a->file != b->file)
+		return a->file < b->file ? -1 : 1;
+	if (a->first_line != b->first_line)
+		return a->first_line < b->first_line ? -1 : 1;
+	if (a->first_col != b->first_col)
+		return a->first_col < b->first_col ? -1 : 1;
+	return 0;
+}
+
+static bool same_record(const struct diag_record *a,
+			const struct diag_record *b)
+{
+	return loc_compare(&a->loc, &b->loc) == 0 &&
+	       a->loc.last_line == b->loc.last_line &&
+	       a->loc.last_col == b->loc.last_col &&
+	       strcmp(a->message, b->message) == 0;
+}
+
+void diag_list_sort(struct diag_list *l)
+{
+	size_t kept = 0;
+
+	/* Insertion sort: stable, and a script's problems are few and
+	 * nearly in order already. */
+	for (size_t i = 1; i < l->count; i++) {
+		struct diag_record r = l->items[i];
+		size_t j = i;
+
+		for (; j > 0 && loc_compare(&l->items[j - 1].loc, &r.loc) > 0;
+		     j--)
+			l->items[j] = l->items[j - 1];
+		l->items[j] = r;
+	}
+	for (size_t i = 0; i < l->count; i++) {
+		bool repeat = false;
+
+		for (size_t j = kept; j-- > 0 &&
+				      !loc_compare(&l->items[j].loc,
+						   &l->items[i].loc);)
+			repeat = repeat || same_record(&l->items[j],
+						       &l->items[i]);
+		if (repeat)
+			free(l->items[i].message);
+		else
+			l->items[kept++] = l->items[i];
+	}
+	l->count = kept;
+}
+
+void diag_list_free(struct diag_list *l)
+{
+	for (size_t i = 0; i < l->count; i++)
+		free(l->items[i].message);
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
 /* Find line n (from 1) of text; returns its start and sets *len. */
 static const char *source_line(const char *text, int n, size_t *len)
 {
@@ -277,20 +380,33 @@ static void print_trace(FILE *out, const char *trace)
 	}
 }
 
+static void print_message(FILE *out, enum exit_status status,
+			  const struct src_loc *loc, const char *message,
+			  const char *file, const char *source)
+{
+	const char *kind = status == EXIT_INTERNAL ? "internal error"
+			   : status == EXIT_SKIP   ? "skipped"
+						   : "error";
+
+	if (loc->first_line > 0)
+		fprintf(out, "%s:%d:%d: %s: %s\n", file, loc->first_line,
+			loc->first_col, kind, message);
+	else
+		fprintf(out, "%s: %s: %s\n", file, kind, message);
+	if (loc->first_line > 0 && source)
+		print_caret(out, loc, source);
+}
+
+void diag_print_record(FILE *out, const struct diag_record *r,
+		       const char *file, const char *source)
+{
+	print_message(out, r->status, &r->loc, r->message, file, source);
+}
+
 void diag_print(FILE *out, const struct diag *d, const char *file,
 		const char *source)
 {
-	const char *kind = d->status == EXIT_INTERNAL ? "internal error"
-			   : d->status == EXIT_SKIP   ? "skipped"
-						      : "error";
-
-	if (d->loc.first_line > 0)
-		fprintf(out, "%s:%d:%d: %s: %s\n", file, d->loc.first_line,
-			d->loc.first_col, kind, d->message);
-	else
-		fprintf(out, "%s: %s: %s\n", file, kind, d->message);
-	if (d->loc.first_line > 0 && source)
-		print_caret(out, &d->loc, source);
+	print_message(out, d->status, &d->loc, d->message, file, source);
 	if (d->columns > 0) {
 		print_pair(out, d);
 	} else {
@@ -303,15 +419,10 @@ void diag_print(FILE *out, const struct diag *d, const char *file,
 		print_trace(out, d->trace);
 }
 
-void diag_print_files(FILE *out, const struct diag *d,
-		      const struct src_file *files, size_t count)
+/* The include lines that led to file k, innermost first. */
+static void print_included_from(FILE *out, int k,
+				const struct src_file *files)
 {
-	int k = d->loc.first_line > 0 ? d->loc.file : 0;
-
-	if (k < 0 || (size_t)k >= count) /* not one of ours: no caret line */
-		k = 0;
-	diag_print(out, d, files[k].name,
-		   k == d->loc.file ? files[k].text : NULL);
 	/* Each file was included from one before it, so this ends. */
 	while (k > 0) {
 		const struct src_loc *from = &files[k].included_from;
@@ -321,4 +432,33 @@ void diag_print_files(FILE *out, const struct diag *d,
 			files[k].name, from->first_line, from->first_col);
 		print_caret(out, from, files[k].text);
 	}
+}
+
+/* The file a location names, 0 (the script) when it names none of
+ * ours. */
+static int file_of(const struct src_loc *loc, size_t count)
+{
+	int k = loc->first_line > 0 ? loc->file : 0;
+
+	return k < 0 || (size_t)k >= count ? 0 : k;
+}
+
+void diag_print_files(FILE *out, const struct diag *d,
+		      const struct src_file *files, size_t count)
+{
+	int k = file_of(&d->loc, count);
+
+	diag_print(out, d, files[k].name,
+		   k == d->loc.file ? files[k].text : NULL);
+	print_included_from(out, k, files);
+}
+
+void diag_print_record_files(FILE *out, const struct diag_record *r,
+			     const struct src_file *files, size_t count)
+{
+	int k = file_of(&r->loc, count);
+
+	diag_print_record(out, r, files[k].name,
+			  k == r->loc.file ? files[k].text : NULL);
+	print_included_from(out, k, files);
 }

@@ -49,6 +49,19 @@ struct diag_column {
 	bool glue; /* the next field follows without a space: list items */
 };
 
+/* All-errors mode (--check): every error recorded, not only the first. */
+struct diag_record {
+	enum exit_status status;
+	struct src_loc loc;
+	char *message;
+};
+
+struct diag_list {
+	struct diag_record *items;
+	size_t count, cap;
+	size_t lost; /* records dropped for want of memory */
+};
+
 struct diag {
 	enum exit_status status; /* EXIT_PASS while no error was recorded */
 	struct src_loc loc;
@@ -67,6 +80,9 @@ struct diag {
 	/* Set when the failure is tcpcheck's own (it acted late): the run
 	 * says nothing about the stack and may be repeated. */
 	int tool_late;
+	/* NULL: first-error mode. Else every diag_set is also appended
+	 * here, while the fields above still keep the first. */
+	struct diag_list *all;
 };
 
 /* Every function that can fail returns 0 on success and -1 after filling a
@@ -105,6 +121,11 @@ void diag_pair_align(const struct diag *d, char *exp, char *act, char *marks,
 
 void diag_clear(struct diag *d);
 
+/* Sort by position (records without one first), keeping the order of
+ * records at one place, and drop repeats of a record. */
+void diag_list_sort(struct diag_list *l);
+void diag_list_free(struct diag_list *l);
+
 static inline int diag_failed(const struct diag *d)
 {
 	return d->status != EXIT_PASS;
@@ -121,6 +142,9 @@ static inline int diag_failed(const struct diag *d)
  * source is the whole script text (may be NULL: no source line). */
 void diag_print(FILE *out, const struct diag *d, const char *file,
 		const char *source);
+/* One record of a list, the same way (it has no expected/actual). */
+void diag_print_record(FILE *out, const struct diag_record *r,
+		       const char *file, const char *source);
 
 /* The same for a script made of several files: the location names its
  * file, and each include line that led there follows as a note,
@@ -130,5 +154,8 @@ void diag_print(FILE *out, const struct diag *d, const char *file,
  *    ^~~~~~~ */
 void diag_print_files(FILE *out, const struct diag *d,
 		      const struct src_file *files, size_t count);
+/* One record of a list, the same way. */
+void diag_print_record_files(FILE *out, const struct diag_record *r,
+			     const struct src_file *files, size_t count);
 
 #endif

@@ -122,6 +122,13 @@ void script_add_event(struct script *s, struct event *e)
 	s->events[s->event_count++] = e;
 }
 
+void script_add_resume(struct script *s, const struct src_loc *loc)
+{
+	s->resumes = script_xrealloc(s->resumes, (s->resume_count + 1) *
+							 sizeof(*s->resumes));
+	s->resumes[s->resume_count++] = *loc;
+}
+
 void script_stray_command(struct diag *d, char *command,
 			  const struct src_loc *loc)
 {
@@ -1215,6 +1222,30 @@ struct script *script_parse_buffer(const char *display_name, const char *text,
 	return NULL;
 }
 
+struct script *script_parse_all(const char *display_name, const char *text,
+				size_t len,
+				const struct script_define *defines,
+				size_t define_count, struct diag *d)
+{
+	struct script *s = xcalloc(sizeof(*s));
+
+	s->file = script_strdup(display_name);
+	s->source = script_xmalloc(len + 1);
+	memcpy(s->source, text, len);
+	s->source[len] = '\0';
+	s->files = xcalloc(sizeof(*s->files));
+	s->files[0].name = s->file;
+	s->files[0].text = s->source;
+	s->file_count = 1;
+	(void)script_grammar_parse(s, s->source, len, 0, defines,
+				   define_count, d);
+	/* What parsed of the include lines is expanded, each problem of
+	 * theirs reported where a run would report it. */
+	s->includes_lost =
+		script_include_expand(s, defines, define_count, d) != 0;
+	return s;
+}
+
 struct script *script_parse_string(const char *display_name,
 				   const char *text,
 				   const struct script_define *defines,
@@ -1252,6 +1283,7 @@ void script_free(struct script *s)
 	for (size_t i = 0; i < s->event_count; i++)
 		event_free(s->events[i]);
 	free(s->events);
+	free(s->resumes);
 	free(s->init_command);
 	free(s->cleanup_command);
 	for (size_t i = 0; i < s->include_count; i++)

@@ -325,6 +325,13 @@ struct script {
 	struct src_loc cleanup_loc;
 	size_t event_count;
 	struct event **events;
+	/* script_parse_all: where parsing resumed after each syntax error;
+	 * the text between the error and there was lost. */
+	size_t resume_count;
+	struct src_loc *resumes;
+	/* script_parse_all: an include line failed, its events are not
+	 * there. */
+	bool includes_lost;
 };
 
 /* A define given with -D NAME=value; the lexer substitutes it for the word. */
@@ -355,6 +362,14 @@ const char *expr_kind_name(enum expr_kind k);
 /* A script read whole, NUL-terminated (len excludes the NUL); path "-"
  * reads stdin. main keeps it to print caret lines when parsing fails. */
 char *script_read_source(const char *path, size_t *len, struct diag *d);
+
+/* --check: d is in all-errors mode (d->all set); every syntax error goes
+ * there, parsing resumes at the next line that starts like an event, and
+ * the script holds whatever parsed. Never NULL. */
+struct script *script_parse_all(const char *display_name, const char *text,
+				size_t len,
+				const struct script_define *defines,
+				size_t define_count, struct diag *d);
 
 /* Parse len bytes of text, which may hold NULs (they are an error). */
 struct script *script_parse_buffer(const char *display_name, const char *text,
@@ -426,6 +441,7 @@ void script_set_init(struct script *s, char *command,
 void script_set_cleanup(struct script *s, char *command,
 			const struct src_loc *loc);
 void script_add_event(struct script *s, struct event *e);
+void script_add_resume(struct script *s, const struct src_loc *loc);
 /* Record an error for an untimed command between events, or an option
  * line after them; the text is freed. */
 void script_stray_command(struct diag *d, char *command,

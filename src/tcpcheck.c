@@ -12,6 +12,7 @@
 #include "check.h"
 #include "config.h"
 #include "diag.h"
+#include "lint.h"
 
 #define MAX_ARGS 256
 #define MAX_PATHS 4096
@@ -46,6 +47,9 @@ static void usage(FILE *out)
 	      "                             their segments and states first differ\n"
 	      "  -v, --verbose              print every event as it happens\n"
 	      "  -D, --define NAME=VALUE    substitute VALUE for the word NAME\n"
+	      "      --check                report every problem of the scripts\n"
+	      "                             that shows without running them;\n"
+	      "                             run nothing (exit 2 if any)\n"
 	      "      --parse-only           check the syntax only\n"
 	      "      --dump-ast             print the syntax tree and stop\n"
 	      "      --diagram[=text]       print the run as a ladder diagram\n"
@@ -90,6 +94,7 @@ struct cli {
 	struct batch_options batch;
 	const char *ip_version; /* as given; NULL: not given */
 	const char *compare;    /* --compare=A,B; NULL: not given */
+	bool lint;              /* --check */
 	bool batch_asked;	/* an option only a batch has */
 };
 
@@ -134,6 +139,12 @@ static int add_setting(struct cli *cli, char *name, char *value, int *argi,
 {
 	int takes = config_option_takes_value(name);
 
+	if (takes == -1 && config_option_suggest(name)) {
+		fprintf(stderr,
+			"tcpcheck: unknown option --%s; did you mean --%s?\n",
+			name, config_option_suggest(name));
+		return -1;
+	}
 	if (takes == -1) {
 		fprintf(stderr, "tcpcheck: unknown option --%s\n", name);
 		return -1;
@@ -290,7 +301,9 @@ static int parse_long_option(struct cli *cli, int *argi, int argc, char **argv)
 		printf("tcpcheck %s\n", PACKAGE_VERSION);
 		return 1000 + EXIT_PASS;
 	}
-	if (is_name(name, "parse_only", NULL))
+	if (is_name(name, "check", NULL))
+		cli->lint = true;
+	else if (is_name(name, "parse_only", NULL))
 		cli->params.parse_only = true;
 	else if (is_name(name, "dump_ast", NULL))
 		cli->params.dump_ast = true;
@@ -463,6 +476,51 @@ static int run_batch(struct cli *cli)
 	return batch_run(b);
 }
 
+/* Lint one path: a directory stands for every *.pkt below it. */
+static size_t lint_path(const char *path, const struct check_params *p)
+{
+	struct batch_list list = {0};
+	char err[512];
+	struct stat st;
+	size_t problems = 0;
+
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return lint_file(path, p);
+	if (batch_find_scripts(&path, 1, &list, err, sizeof(err))) {
+		fprintf(stderr, "tcpcheck: %s\n", err);
+		return 1;
+	}
+	for (size_t i = 0; i < list.count; i++)
+		problems += lint_file(list.paths[i], p);
+	batch_list_free(&list);
+	return problems;
+}
+
+/* --check: every script's problems; nothing runs. */
+static int run_lint(struct cli *cli)
+{
+	size_t problems = 0;
+
+	if (cli->compare || cli->batch_asked || cli->params.parse_only ||
+	    cli->params.dump_ast || cli->params.pcap_file ||
+	    cli->params.diagram_svg || cli->params.diagram_text) {
+		fprintf(stderr, "tcpcheck: --check runs nothing: it takes no "
+				"--compare, --dump-ast, --parse-only, --diagram, "
+				"--pcap or batch options\n");
+		return EXIT_USAGE;
+	}
+	if (cli->ip_version &&
+	    (strchr(cli->ip_version, ',') || !strcmp(cli->ip_version, "all"))) {
+		fprintf(stderr, "tcpcheck: --check takes one --ip_version\n");
+		return EXIT_USAGE;
+	}
+	if (cli->ip_version && push_option(cli, "ip_version", cli->ip_version))
+		return EXIT_USAGE;
+	for (size_t i = 0; i < cli->script_count; i++)
+		problems += lint_path(cli->scripts[i], &cli->params);
+	return problems ? EXIT_USAGE : EXIT_PASS;
+}
+
 int main(int argc, char **argv)
 {
 	static struct cli cli;
@@ -470,6 +528,8 @@ int main(int argc, char **argv)
 
 	if (r)
 		return r - 1000;
+	if (cli.lint)
+		return run_lint(&cli);
 	if (cli.compare) {
 		if (cli.script_count != 1 || wants_batch(&cli) ||
 		    cli.params.dump_ast || cli.params.parse_only) {

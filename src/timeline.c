@@ -9,38 +9,70 @@
 #include "packet/packet.h"
 #include "syscalls/syscalls.h"
 
+/* Inbound options go on the wire as written: no padding is added, so
+ * they must fill whole 32-bit words (SCRIPT-LANGUAGE.md, 3). */
+static int check_inbound_options(const struct packet_spec *p, struct diag *d)
+{
+	const struct tcp_option_list *opts = p->u.tcp.options;
+	uint8_t buf[TCP_OPTION_BYTES_MAX];
+	size_t len = 0;
+	char err[128];
+
+	if (!opts)
+		return 0;
+	if (opts->count > TCP_OPTION_BYTES_MAX)
+		return diag_set(d, EXIT_USAGE, &p->options_loc,
+				"too many TCP options");
+	if (tcp_options_encode(opts, buf, sizeof(buf), &len, err,
+			       sizeof(err)))
+		return diag_set(d, EXIT_USAGE, &p->options_loc,
+				"bad TCP options: %s", err);
+	if (len % 4)
+		return diag_set(d, EXIT_USAGE, &p->options_loc,
+				"TCP options take %zu bytes; pad them to a "
+				"multiple of 4 with nop or eol",
+				len);
+	return 0;
+}
+
+/* Each check runs whatever the ones before found, so that --check hears
+ * of every problem of the line; a run reports the first. */
 static int check_tcp_spec(const struct packet_spec *p, struct diag *d)
 {
 	const struct tcp_spec *t = &p->u.tcp;
+	bool in = p->dir == DIR_INBOUND;
+	int rc = 0;
 
 	if (t->seq_end - t->seq_start != t->payload_len)
-		return diag_set(d, EXIT_USAGE, &p->seq_loc,
-				"sequence range %u:%u spans %u bytes but its "
-				"length says %u",
-				t->seq_start, t->seq_end,
-				t->seq_end - t->seq_start, t->payload_len);
+		rc = diag_set(d, EXIT_USAGE, &p->seq_loc,
+			      "sequence range %u:%u spans %u bytes but its "
+			      "length says %u",
+			      t->seq_start, t->seq_end,
+			      t->seq_end - t->seq_start, t->payload_len);
 	if (t->ace >= 0)
-		return diag_set(d, EXIT_USAGE, &p->flags_loc,
-				"not supported yet: AccECN ACE counters");
-	if (p->dir == DIR_INBOUND && !t->has_win)
-		return diag_set(d, EXIT_USAGE, &p->flags_loc,
-				"an inbound segment needs a window (win N)");
-	if (p->dir == DIR_INBOUND && t->any_options)
-		return diag_set(d, EXIT_USAGE, &p->options_loc,
-				"inbound options must be written out: <...> "
-				"only fits outbound segments");
+		rc = diag_set(d, EXIT_USAGE, &p->flags_loc,
+			      "not supported yet: AccECN ACE counters");
+	if (in && !t->has_win)
+		rc = diag_set(d, EXIT_USAGE, &p->flags_loc,
+			      "an inbound segment needs a window (win N)");
+	if (in && t->any_options)
+		rc = diag_set(d, EXIT_USAGE, &p->options_loc,
+			      "inbound options must be written out: <...> "
+			      "only fits outbound segments");
 	if (t->has_win && t->win > 65535)
-		return diag_set(d, EXIT_USAGE, &p->win_loc,
-				"window %u does not fit the 16-bit field; "
-				"write the scaled value", t->win);
+		rc = diag_set(d, EXIT_USAGE, &p->win_loc,
+			      "window %u does not fit the 16-bit field; "
+			      "write the scaled value", t->win);
 	if (t->has_urg && t->urg > 65535)
-		return diag_set(d, EXIT_USAGE, &p->urg_loc,
-				"urgent pointer %u does not fit 16 bits",
-				t->urg);
+		rc = diag_set(d, EXIT_USAGE, &p->urg_loc,
+			      "urgent pointer %u does not fit 16 bits",
+			      t->urg);
 	if (t->has_ports)
-		return diag_set(d, EXIT_USAGE, &p->ports_loc,
-				"not supported yet: explicit ports");
-	return 0;
+		rc = diag_set(d, EXIT_USAGE, &p->ports_loc,
+			      "not supported yet: explicit ports");
+	if (in && check_inbound_options(p, d))
+		rc = -1;
+	return rc;
 }
 
 /* An ICMP error the tool sends about the stack's segment: its type and
@@ -85,26 +117,29 @@ static int check_packet(const struct event *ev, struct tl_event *te,
 {
 	const struct packet_spec *p = &ev->u.packet;
 	const struct ip_spec *ip = &p->ip;
+	int rc = 0;
 
 	if (p->proto == PROTO_UDP)
 		return diag_set(d, EXIT_USAGE, &ev->loc,
 				"not supported yet: udp packets");
 	if (p->proto == PROTO_ICMP && check_icmp(p, c, d))
-		return -1;
+		rc = -1;
 	if (ip->ecn == ECN_ECT01 && p->dir == DIR_INBOUND)
-		return diag_set(d, EXIT_USAGE, &p->ip_loc,
-				"[ect01] means either ECT codepoint: it only "
-				"fits outbound packets");
+		rc = diag_set(d, EXIT_USAGE, &p->ip_loc,
+			      "[ect01] means either ECT codepoint: it only "
+			      "fits outbound packets");
 	if (ip->has_flowlabel && c->wire_family != AF_INET6)
-		return diag_set(d, EXIT_USAGE, &p->ip_loc,
-				"a flow label needs IPv6");
+		rc = diag_set(d, EXIT_USAGE, &p->ip_loc,
+			      "a flow label needs IPv6");
 	if (p->dir == DIR_INBOUND &&
 	    (te->window || te->time_kind == TIME_ANY))
-		return diag_set(d, EXIT_USAGE, &ev->timing.start.loc,
-				"a time window or '*' only fits outbound "
-				"packets");
+		rc = diag_set(d, EXIT_USAGE, &ev->timing.start.loc,
+			      "a time window or '*' only fits outbound "
+			      "packets");
 	te->kind = p->dir == DIR_INBOUND ? TL_INBOUND : TL_OUTBOUND;
-	return p->proto == PROTO_ICMP ? 0 : check_tcp_spec(p, d);
+	if (p->proto != PROTO_ICMP && check_tcp_spec(p, d))
+		rc = -1;
+	return rc;
 }
 
 /* The fd argument that tcp_state and tcp_states share. */
@@ -226,6 +261,7 @@ static int check_syscall(const struct event *ev, struct tl_event *te,
 			 const struct config *c, struct diag *d)
 {
 	const struct syscall_spec *sc = &ev->u.syscall;
+	int rc = 0;
 
 	if (!strcmp(sc->name, "tcp_states"))
 		return check_states(ev, te, d);
@@ -236,11 +272,13 @@ static int check_syscall(const struct event *ev, struct tl_event *te,
 	if (!strcmp(sc->name, "tcp_state"))
 		return check_state(ev, te, d);
 	if (te->window || te->time_kind == TIME_ANY)
-		return diag_set(d, EXIT_USAGE, &ev->timing.start.loc,
-				"a time window or '*' does not fit a system "
-				"call; a blocking call is written a...b");
+		rc = diag_set(d, EXIT_USAGE, &ev->timing.start.loc,
+			      "a time window or '*' does not fit a system "
+			      "call; a blocking call is written a...b");
 	te->kind = TL_SYSCALL;
-	return syscall_prepare(sc, &te->call, d);
+	if (syscall_prepare(sc, &te->call, d))
+		rc = -1;
+	return rc;
 }
 
 static int check_timing(const struct event *ev, struct tl_event *te,
@@ -279,15 +317,15 @@ static int check_timing(const struct event *ev, struct tl_event *te,
 
 /* Time rules between events: the first is at 0; absolute times never go
  * backwards (those of an included file, counted from its include's time,
- * among themselves). */
+ * among themselves). Events left out of a check (no ev) do not count. */
 static int check_order(const struct script *s, const struct timeline *tl,
-		       size_t i, struct diag *d)
+		       size_t i, bool first, struct diag *d)
 {
 	const struct tl_event *te = &tl->events[i];
 	const struct src_loc *loc = &te->ev->timing.start.loc;
 	int anchor = te->ev->timing.anchor;
 
-	if (i == 0) {
+	if (first) {
 		if (te->time_kind != TIME_ANY && te->start_usecs != 0)
 			return diag_set(d, EXIT_USAGE, loc,
 					"the first event must be at time 0");
@@ -295,12 +333,12 @@ static int check_order(const struct script *s, const struct timeline *tl,
 	}
 	for (size_t j = i; j-- > 0;) {
 		const struct tl_event *prev = &tl->events[j];
+		const struct src_loc *at;
 
-		const struct src_loc *at = &prev->ev->loc;
-
-		if (prev->time_kind != TIME_ABSOLUTE ||
+		if (!prev->ev || prev->time_kind != TIME_ABSOLUTE ||
 		    prev->ev->timing.anchor != anchor)
 			continue;
+		at = &prev->ev->loc;
 		if (te->time_kind == TIME_ABSOLUTE &&
 		    te->start_usecs < prev->start_usecs && at->file == loc->file)
 			return diag_set(d, EXIT_USAGE, loc,
@@ -364,12 +402,42 @@ int timeline_build(const struct script *s, const struct config *c,
 	for (size_t i = 0; i < s->event_count; i++) {
 		tl->count = i + 1;
 		if (build_event(s->events[i], &tl->events[i], c, d) ||
-		    check_order(s, tl, i, d)) {
+		    check_order(s, tl, i, i == 0, d)) {
 			timeline_free(tl);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+int timeline_check_all(const struct script *s, const struct config *c,
+		       const bool *skip, bool whole, struct timeline *tl,
+		       struct diag *d)
+{
+	bool first = whole;
+	int rc = 0;
+
+	memset(tl, 0, sizeof(*tl));
+	if (s->event_count == 0)
+		return whole ? diag_set(d, EXIT_USAGE, NULL,
+					"the script has no events")
+			     : 0;
+	tl->events = calloc(s->event_count, sizeof(*tl->events));
+	if (!tl->events)
+		return diag_set(d, EXIT_INTERNAL, NULL, "out of memory");
+	tl->count = s->event_count;
+	for (size_t i = 0; i < s->event_count; i++) {
+		if (skip && skip[i]) {
+			first = false;
+			continue;
+		}
+		if (build_event(s->events[i], &tl->events[i], c, d))
+			rc = -1;
+		if (check_order(s, tl, i, first, d))
+			rc = -1;
+		first = false;
+	}
+	return rc;
 }
 
 void timeline_free(struct timeline *tl)

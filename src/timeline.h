@@ -55,6 +55,15 @@ struct timeline {
  * EXIT_USAGE diag at its location. */
 int timeline_build(const struct script *s, const struct config *c,
 		   struct timeline *tl, struct diag *d);
+/* --check: the same pass over every event, each problem reported (d in
+ * all-errors mode) instead of only the first; tl keeps every event, the
+ * bad ones too. skip (NULL: none) leaves events out: a syntax error
+ * inside them was reported already. whole: no line before the first
+ * event was lost to a syntax error, so it must be at time 0 and a script
+ * without events is an error. Returns -1 if any problem was found. */
+int timeline_check_all(const struct script *s, const struct config *c,
+		       const bool *skip, bool whole, struct timeline *tl,
+		       struct diag *d);
 void timeline_free(struct timeline *tl);
 
 #endif

@@ -10,6 +10,7 @@
 #endif
 
 #include <stdarg.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "strbuf.h"
@@ -210,6 +211,13 @@ int syscall_fail_output(const struct prepared_call *pc,
 void callfmt_actual(struct strbuf *f, const struct prepared_call *pc,
 		     const struct call_outcome *out, long index,
 		     const char *arg_text);
+
+/* The handler of a call name, or NULL. */
+const struct syscall_def *syscall_def_find(const char *name);
+
+/* The known constant (errno_only: errno name) closest to an unknown
+ * name, for "did you mean"; NULL when none is close. */
+const char *symbol_suggest(const char *name, bool errno_only);
 
 /* Constant expressions: numbers, symbols, A|B, htons(N). */
 bool syscall_is_const(const struct expr *e);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suggest.h"
+
 /* Calls of the language (SCRIPT-LANGUAGE.md, 4) we do not run yet: a script
  * using them is valid, so it gets "not supported yet", not "unknown". */
 static const char *const not_yet[] = {
@@ -33,12 +35,30 @@ static const struct syscall_def *find_def(const char *name)
 	return NULL;
 }
 
+const struct syscall_def *syscall_def_find(const char *name)
+{
+	return find_def(name);
+}
+
 static bool is_not_yet(const char *name)
 {
 	for (size_t i = 0; not_yet[i]; i++)
 		if (strcmp(not_yet[i], name) == 0)
 			return true;
 	return false;
+}
+
+/* "unknown symbol 'SO_REUSEADR'; did you mean SO_REUSEADDR?" */
+static int unknown_word(struct diag *d, const struct src_loc *loc,
+			const char *what, const char *word, bool errno_only)
+{
+	const char *hint = symbol_suggest(word, errno_only);
+
+	if (hint)
+		return diag_set(d, EXIT_USAGE, loc,
+				"unknown %s '%s'; did you mean %s?", what,
+				word, hint);
+	return diag_set(d, EXIT_USAGE, loc, "unknown %s '%s'", what, word);
 }
 
 /* htons(8080) and friends: cheap, and packetdrill scripts write them. */
@@ -73,15 +93,15 @@ int syscall_const_eval(const struct expr *e, int64_t *value, struct diag *d)
 	case EXPR_WORD:
 		if (symbol_lookup(e->u.text, value))
 			return 0;
-		return diag_set(d, EXIT_USAGE, &e->loc, "unknown symbol '%s'",
-				e->u.text);
+		return unknown_word(d, &e->loc, "symbol", e->u.text, false);
 	case EXPR_BINARY:
 		if (e->u.binary.op != '|')
 			return diag_set(d, EXIT_USAGE, &e->loc,
 					"unknown operator '%c'",
 					e->u.binary.op);
-		if (syscall_const_eval(e->u.binary.lhs, &l, d) < 0 ||
-		    syscall_const_eval(e->u.binary.rhs, &r, d) < 0)
+		/* Both sides, so that --check hears of each bad word. */
+		if ((syscall_const_eval(e->u.binary.lhs, &l, d) < 0) |
+		    (syscall_const_eval(e->u.binary.rhs, &r, d) < 0))
 			return -1;
 		*value = l | r;
 		return 0;
@@ -353,6 +373,7 @@ static int prepare_args(struct prepared_call *pc,
 {
 	const struct syscall_def *def = pc->def;
 	size_t n = spec->args.count;
+	int rc = 0;
 
 	if (n < def->min_args || n > def->max_args) {
 		if (def->min_args == def->max_args)
@@ -365,9 +386,13 @@ static int prepare_args(struct prepared_call *pc,
 				def->name, def->min_args, def->max_args, n);
 	}
 	pc->argc = n;
+	/* Every argument, so that --check hears of each bad one; the
+	 * first error is still the one a run reports. */
 	for (size_t i = 0; i < n; i++)
 		if (prepare_arg(pc, i, spec->args.items[i], d) < 0)
-			return -1;
+			rc = -1;
+	if (rc)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		enum arg_kind k = pc->arg[i].kind;
 
@@ -412,8 +437,8 @@ static int prepare_errno(struct prepared_call *pc,
 	if (!spec->errno_name)
 		return 0;
 	if (!errno_lookup(spec->errno_name, &pc->err))
-		return diag_set(d, EXIT_USAGE, &spec->errno_loc,
-				"unknown errno '%s'", spec->errno_name);
+		return unknown_word(d, &spec->errno_loc, "errno",
+				    spec->errno_name, true);
 	if (pc->result_any || pc->result != -1)
 		return diag_set(d, EXIT_USAGE, &spec->errno_loc,
 				"an errno goes with a result of -1");
@@ -445,16 +470,40 @@ static int prepare_text(struct prepared_call *pc, struct diag *d)
 	return 0;
 }
 
+/* Every call name a script may write, the scheduler's own included. */
+static const char *suggest_call(const char *name)
+{
+	static const char *const scheduler_calls[] = {
+		"tcp_state", "tcp_states", NULL,
+	};
+	struct suggest s;
+
+	suggest_init(&s, name);
+	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++)
+		for (const struct syscall_def *c = families[f]; c->name; c++)
+			suggest_offer(&s, c->name);
+	for (size_t i = 0; not_yet[i]; i++)
+		suggest_offer(&s, not_yet[i]);
+	for (size_t i = 0; scheduler_calls[i]; i++)
+		suggest_offer(&s, scheduler_calls[i]);
+	return suggest_result(&s);
+}
+
 static const struct syscall_def *lookup(const struct syscall_spec *spec,
 					struct diag *d)
 {
 	const struct syscall_def *def = find_def(spec->name);
+	const char *hint;
 
 	if (def)
 		return def;
 	if (is_not_yet(spec->name))
 		diag_set(d, EXIT_USAGE, &spec->name_loc,
 			 "not supported yet: %s", spec->name);
+	else if ((hint = suggest_call(spec->name)))
+		diag_set(d, EXIT_USAGE, &spec->name_loc,
+			 "unknown system call '%s'; did you mean %s?",
+			 spec->name, hint);
 	else
 		diag_set(d, EXIT_USAGE, &spec->name_loc,
 			 "unknown system call '%s'", spec->name);
@@ -479,8 +528,12 @@ int syscall_prepare(const struct syscall_spec *spec, struct prepared_call **out,
 	pc->name = strdup(def->name);
 	if (!pc->name)
 		diag_set(d, EXIT_INTERNAL, &spec->name_loc, "out of memory");
-	if (!pc->name || prepare_args(pc, spec, d) < 0 ||
-	    prepare_result(pc, spec, d) < 0 || prepare_errno(pc, spec, d) < 0 ||
+	/* The result is checked even after a bad argument (for --check);
+	 * the errno only after a good result, which it depends on. */
+	if (!pc->name ||
+	    (prepare_args(pc, spec, d) < 0) |
+		    (prepare_result(pc, spec, d) < 0 ||
+		     prepare_errno(pc, spec, d) < 0) ||
 	    (def->prepare && def->prepare(pc, d) < 0) ||
 	    prepare_text(pc, d) < 0) {
 		syscall_free(pc);

@@ -2,6 +2,8 @@
  * machine's headers, and the names of every errno value. */
 #include "syscalls/internal.h"
 
+#include "suggest.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/errqueue.h>
@@ -340,4 +342,15 @@ const struct symbol *symbol_table(size_t *count)
 {
 	*count = SYMBOL_COUNT;
 	return symbols;
+}
+
+const char *symbol_suggest(const char *name, bool errno_only)
+{
+	struct suggest s;
+
+	suggest_init(&s, name);
+	for (size_t i = 0; i < SYMBOL_COUNT; i++)
+		if (!errno_only || symbols[i].group == SYM_ERRNO)
+			suggest_offer(&s, symbols[i].name);
+	return suggest_result(&s);
 }

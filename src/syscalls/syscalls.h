@@ -191,6 +191,29 @@ int syscall_check(const struct prepared_call *pc,
 		  const struct call_outcome *out,
 		  const struct syscall_env *env, struct diag *d);
 
+/* --- what a call does to the script's fds (--check) ---------------------- */
+
+#define SYSCALL_FD_USES_MAX 16
+
+struct syscall_fd_effects {
+	bool known; /* the call is in the table (else nothing below is) */
+	/* The fds it needs to exist, where the script names them. */
+	size_t use_count;
+	int use[SYSCALL_FD_USES_MAX];
+	struct src_loc use_loc[SYSCALL_FD_USES_MAX];
+	int closed; /* the fd it closes, -1: none */
+	/* The script's numbers for the fds it makes (when it succeeds). */
+	size_t made_count;
+	int made[2];
+};
+
+/* Read from the script alone, whether or not the call is valid
+ * otherwise: what is not a plain number is left out. A run translates
+ * the uses (unknown fd N when the script never made N), then closes,
+ * then maps the fds made. */
+void syscall_fd_effects(const struct syscall_spec *spec,
+			struct syscall_fd_effects *fx);
+
 /* --- blocking calls on a thread of their own ------------------------------ */
 
 struct worker;

@@ -420,6 +420,49 @@ static void test_print_trace(void **state)
 		       "          CLOSED (line 10) (state trace: tracepoint)\n");
 }
 
+/* All-errors mode: each error is recorded, the first is still kept. */
+static void test_all_errors(void **state)
+{
+	struct diag_list all = {0};
+	struct diag d = {.all = &all};
+	struct src_loc a = span(3, 5, 9), b = span(1, 2, 4), c = span(3, 1, 2);
+
+	(void)state;
+	assert_int_equal(diag_set(&d, EXIT_USAGE, &a, "third"), -1);
+	diag_set(&d, EXIT_USAGE, &b, "first");
+	diag_set(&d, EXIT_USAGE, &c, "second");
+	diag_set(&d, EXIT_USAGE, NULL, "no place");
+	diag_set(&d, EXIT_USAGE, &b, "first");       /* a repeat */
+	diag_set(&d, EXIT_USAGE, &b, "first again"); /* same place */
+	assert_string_equal(d.message, "third");
+	assert_int_equal(all.count, 6);
+	diag_list_sort(&all);
+	assert_int_equal(all.count, 5);
+	assert_string_equal(all.items[0].message, "no place");
+	assert_string_equal(all.items[1].message, "first");
+	assert_string_equal(all.items[2].message, "first again");
+	assert_string_equal(all.items[3].message, "second");
+	assert_string_equal(all.items[4].message, "third");
+	assert_int_equal(all.items[4].loc.first_col, 5);
+	diag_list_free(&all);
+	assert_int_equal(all.count, 0);
+}
+
+static void test_print_record(void **state)
+{
+	struct diag_record r = {EXIT_USAGE, span(2, 4, 5), (char *)"bad"};
+	char out[256] = "";
+	FILE *f = fmemopen(out, sizeof(out), "w");
+
+	(void)state;
+	assert_non_null(f);
+	diag_print_record(f, &r, "t.pkt", source);
+	fclose(f);
+	assert_string_equal(out, "t.pkt:2:4: error: bad\n"
+				 " +0 > . 1:1(0) ack 1\n"
+				 "    ^\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +483,8 @@ int main(void)
 		cmocka_unit_test(test_pair_missing_last),
 		cmocka_unit_test(test_pair_too_many_fields),
 		cmocka_unit_test(test_print_trace),
+		cmocka_unit_test(test_all_errors),
+		cmocka_unit_test(test_print_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
