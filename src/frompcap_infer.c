@@ -20,6 +20,7 @@ struct infer {
 	bool use_shutdown;   /* data comes in after the stack's FIN */
 	int fd;              /* the connection's fd once it is usable; -1 */
 	bool synack_seen;    /* server: sent; client: received */
+	bool connected;      /* client: the handshake is over */
 	bool done;           /* closed or reset: no more calls */
 	uint32_t snd_max;    /* stack data sent, relative */
 	uint32_t rcv_max;    /* peer data received, relative */
@@ -78,6 +79,29 @@ static uint32_t side_isn(const struct fp_draft *dr, bool side_a)
 		if (dr->segs[i].from_a != side_a &&
 		    (dr->segs[i].tcp.flags & TCPF_ACK))
 			return dr->segs[i].tcp.ack - 1;
+	return 0;
+}
+
+/* The stack's first TS val. A rerun takes the stack's first TS val to be
+ * what the script wrote for it, and 0 for a SYN's "<...>": counting from
+ * it makes the echoes the tool sends right. */
+static uint32_t first_ts_val(const struct infer *in)
+{
+	const struct fp_draft *dr = in->dr;
+
+	for (size_t i = 0; i < dr->seg_count; i++) {
+		const struct fp_seg *s = &dr->segs[i];
+		struct tcp_option_storage st;
+		struct tcp_option_list *o = tcp_option_storage_list(&st);
+
+		if (!outbound(in, s) ||
+		    tcp_options_decode(s->tcp.options, s->tcp.options_len, o,
+				       NULL, 0))
+			continue;
+		for (size_t k = 0; k < o->count; k++)
+			if (o->items[k].kind == TOPT_TIMESTAMP)
+				return o->items[k].u.ts.val;
+	}
 	return 0;
 }
 
@@ -140,6 +164,9 @@ static int open_calls(struct infer *in, int64_t ns)
 		return call(in, FP_SOCKET, 3, 0, ns) ||
 		       call(in, FP_BIND, 3, 0, ns) ||
 		       call(in, FP_LISTEN, 3, 0, ns);
+	/* The client's fd is there from the start: its data waits for the
+	 * handshake anyway, and a close may come before it is over. */
+	in->fd = 3;
 	return call(in, FP_SOCKET, 3, 0, ns) ||
 	       call(in, FP_NONBLOCK, 3, 0, ns) ||
 	       call(in, FP_CONNECT, 3, 0, ns);
@@ -209,9 +236,9 @@ static int on_outbound(struct infer *in, size_t i)
 		in->done = true;
 		return 0;
 	}
-	if (in->role == ROLE_CLIENT && in->fd < 0 && in->synack_seen &&
-	    (f & TCPF_ACK) && !(f & TCPF_SYN)) {
-		in->fd = 3;
+	if (in->role == ROLE_CLIENT && in->synack_seen && !in->connected &&
+	    !in->done && (f & TCPF_ACK) && !(f & TCPF_SYN)) {
+		in->connected = true;
 		if (call(in, FP_BLOCK, 3, 0, s->ns))
 			return -1;
 	}
@@ -267,6 +294,7 @@ int fp_infer(const struct fp_draft *dr, struct fp_lines *l, struct diag *d)
 	l->isn_peer = side_isn(dr, !dr->stack_is_a);
 	/* Data counts from the first byte after the ISN. */
 	in.snd_max = in.rcv_max = 1;
+	l->ts_stack = first_ts_val(&in);
 	survey(&in);
 	l->opened = in.role != ROLE_NONE;
 	for (size_t i = 0; i < dr->seg_count; i++) {

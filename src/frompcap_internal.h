@@ -105,6 +105,7 @@ struct fp_event {
 /* The draft's numbers and lines, from the segments (frompcap_infer.c). */
 struct fp_lines {
 	uint32_t isn_stack, isn_peer; /* sequence numbers count from these */
+	uint32_t ts_stack; /* the stack's first TS val: its TS count from it */
 	bool opened;     /* opening calls were inferred (a SYN was seen) */
 	bool syn_backoff; /* the stack's SYN retries double from the first */
 	struct fp_event *ev;

@@ -72,12 +72,18 @@ static void times(const struct fp_lines *l, int64_t *gap)
 	}
 }
 
-/* SACK blocks count in the space of the side whose data they cover. */
-static void relative_options(struct tcp_option_list *o, uint32_t sacked_isn)
+/* SACK blocks count in the space of the side whose data they cover, the
+ * stack's TS values (its val, the tool's echo of it) from its first. */
+static void relative_options(struct tcp_option_list *o, uint32_t sacked_isn,
+			     bool out, uint32_t ts_stack)
 {
 	for (size_t i = 0; i < o->count; i++) {
 		struct tcp_option_spec *s = &o->items[i];
 
+		if (s->kind == TOPT_TIMESTAMP && out)
+			s->u.ts.val -= ts_stack;
+		else if (s->kind == TOPT_TIMESTAMP && s->u.ts.ecr)
+			s->u.ts.ecr -= ts_stack;
 		if (s->kind != TOPT_SACK)
 			continue;
 		for (int b = 0; b < s->u.sack.count; b++) {
@@ -118,7 +124,7 @@ static void format_segment(const struct fp_lines *l, const struct fp_event *e,
 	/* The reader checked that the options decode. */
 	(void)tcp_options_decode(s->tcp.options, s->tcp.options_len, opts,
 				 NULL, 0);
-	relative_options(opts, other);
+	relative_options(opts, other, out, l->ts_stack);
 	if (s->tcp.flags & TCPF_URG)
 		f.show |= TCP_FORMAT_URG;
 	if (s->tos & 3)
