@@ -3,6 +3,7 @@
 #include "frompcap_internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,14 +325,21 @@ int fp_read(struct fp_capture *c, size_t want, struct diag *d)
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct pcap_pkthdr *h;
 	const u_char *f;
+	FILE *fp = fopen(c->file, "rb");
 	pcap_t *pc;
 	int dlt, r;
 
-	pc = pcap_open_offline_with_tstamp_precision(
-		c->file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!pc)
+	if (!fp)
+		return diag_set(d, EXIT_USAGE, NULL, "cannot read it: %s",
+				strerror(errno));
+	/* pcap_close closes fp once pc owns it. */
+	pc = pcap_fopen_offline_with_tstamp_precision(
+		fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!pc) {
+		fclose(fp);
 		return diag_set(d, EXIT_USAGE, NULL,
 				"not a capture libpcap can read: %s", errbuf);
+	}
 	dlt = pcap_datalink(pc);
 	if (!link_supported(dlt)) {
 		const char *name = pcap_datalink_val_to_name(dlt);
