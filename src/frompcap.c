@@ -146,7 +146,8 @@ static void drop_teardown(struct fp_draft *dr)
 
 	if (tcpcheck_side(dr->conn) < 0)
 		return;
-	for (size_t i = n; i-- > 0;) {
+	/* A connection of nothing but resets keeps them. */
+	for (size_t i = n; i-- > 1;) {
 		const struct fp_seg *s = &dr->segs[i];
 		bool inbound = s->from_a != dr->stack_is_a;
 

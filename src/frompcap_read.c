@@ -288,23 +288,24 @@ static void endpoints_of(const struct packet *p, struct fp_endpoint *src,
 /* One frame into the table (want SIZE_MAX) or into the segments of
  * connection want. */
 static int take_frame(struct fp_capture *c, size_t want, int dlt,
-		      const struct pcap_pkthdr *h, const uint8_t *f)
+		      const struct pcap_pkthdr *h, const uint8_t *f,
+		      struct packet *pp)
 {
-	static struct packet p; /* big (ICMP quotes): not on the stack */
+	const struct packet_tcp *t = &pp->u.tcp;
 	struct fp_endpoint src, dst;
 	int64_t ns = (int64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec;
 	size_t slot, i;
 
 	c->frames++;
-	if (!frame_segment(c, dlt, h, f, &p))
+	if (!frame_segment(c, dlt, h, f, pp))
 		return 0;
-	endpoints_of(&p, &src, &dst);
+	endpoints_of(pp, &src, &dst);
 	i = conn_find(c, &src, &dst, &slot);
 	if (want == SIZE_MAX) {
 		if (i == SIZE_MAX && conn_add(c, &src, &dst, ns, &i))
 			return -1;
 		c->conns[i].segments++;
-		if (p.u.tcp.flags & TCPF_SYN)
+		if (t->flags & TCPF_SYN)
 			c->conns[i].has_syn = true;
 		return 0;
 	}
@@ -315,8 +316,8 @@ static int take_frame(struct fp_capture *c, size_t want, int dlt,
 				  .frame = c->frames,
 				  .from_a = fp_endpoint_equal(&c->conns[i].a,
 							      &src),
-				  .tos = p.tos,
-				  .tcp = p.u.tcp,
+				  .tos = pp->tos,
+				  .tcp = *t,
 			  });
 }
 
@@ -326,8 +327,9 @@ int fp_read(struct fp_capture *c, size_t want, struct diag *d)
 	struct pcap_pkthdr *h;
 	const u_char *f;
 	FILE *fp = fopen(c->file, "rb");
+	struct packet *p;
 	pcap_t *pc;
-	int dlt, r;
+	int dlt, r = 1;
 
 	if (!fp)
 		return diag_set(d, EXIT_USAGE, NULL, "cannot read it: %s",
@@ -351,14 +353,19 @@ int fp_read(struct fp_capture *c, size_t want, struct diag *d)
 				"LINUX_SLL2, NULL or LOOP",
 				name ? name : "unknown", dlt);
 	}
+	/* Big (ICMP errors quote up to 1232 bytes): not on the stack. */
+	p = malloc(sizeof(*p));
 	c->frames = c->truncated = c->malformed = c->other_link = 0;
 	c->seg_count = 0;
-	while ((r = pcap_next_ex(pc, &h, &f)) == 1)
-		if (take_frame(c, want, dlt, h, f)) {
-			pcap_close(pc);
-			return diag_set(d, EXIT_INTERNAL, NULL,
-					"out of memory");
-		}
+	while (p && (r = pcap_next_ex(pc, &h, &f)) == 1)
+		if (take_frame(c, want, dlt, h, f, p))
+			break;
+	if (!p || r == 1) {
+		free(p);
+		pcap_close(pc);
+		return diag_set(d, EXIT_INTERNAL, NULL, "out of memory");
+	}
+	free(p);
 	if (r == PCAP_ERROR) {
 		c->cut_short = true;
 		snprintf(c->cut_reason, sizeof(c->cut_reason), "%s",
