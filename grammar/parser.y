@@ -34,6 +34,9 @@ struct parser_state {
 	int note_depth;         /* parentheses open inside a note */
 	struct src_loc start;   /* where a token read in parts began */
 	struct src_loc last;    /* the last token returned: EOF sits after it */
+	int file;               /* this text's index in the script's files */
+	int in_include;         /* inside the parentheses of include(...) */
+	int param_name_next;    /* the next word names an include parameter */
 	char *buf;              /* the text of a token read in parts */
 	size_t len, cap;
 };
@@ -58,11 +61,13 @@ static void yyerror(YYLTYPE *loc, struct parser_state *st, const char *msg);
 			(cur).first_col = YYRHSLOC(rhs, 1).first_col;      \
 			(cur).last_line = YYRHSLOC(rhs, n).last_line;      \
 			(cur).last_col = YYRHSLOC(rhs, n).last_col;        \
+			(cur).file = YYRHSLOC(rhs, 1).file;                \
 		} else {                                                   \
 			(cur).first_line = (cur).last_line =               \
 				YYRHSLOC(rhs, 0).last_line;                \
 			(cur).first_col = (cur).last_col =                 \
 				YYRHSLOC(rhs, 0).last_col;                 \
+			(cur).file = YYRHSLOC(rhs, 0).file;                \
 		}                                                          \
 	} while (0)
 }
@@ -85,6 +90,8 @@ static void yyerror(YYLTYPE *loc, struct parser_state *st, const char *msg);
 	struct expr *expr;
 	struct expr_list *exprs;
 	struct event *event;
+	struct script_include *include;
+	struct script_params *params;
 }
 
 %token <num> INTEGER "number"
@@ -105,8 +112,9 @@ static void yyerror(YYLTYPE *loc, struct parser_state *st, const char *msg);
 %token NOP "'nop'" EOL "'eol'" MSS "'mss'" WSCALE "'wscale'"
 %token SACKOK "'sackOK'" SACK "'sack'" TS "'TS'" VAL "'val'" ECR "'ecr'"
 %token MD5 "'md5'" FO "'FO'" FOEXP "'FOEXP'" ECN "'ECN'"
+%token INCLUDE "'include'"
 
-%type <text> word opt_word opt_note opt_cookie
+%type <text> word opt_word opt_note opt_cookie param_value
 %type <dir> direction
 %type <time> time
 %type <timing> timing
@@ -121,6 +129,8 @@ static void yyerror(YYLTYPE *loc, struct parser_state *st, const char *msg);
 %type <expr> expr primary item
 %type <exprs> opt_args args opt_items items opt_words
 %type <event> event
+%type <include> include
+%type <params> params
 
 %destructor { free($$); } <text>
 %destructor { free($$.data); } <bytes>
@@ -129,6 +139,8 @@ static void yyerror(YYLTYPE *loc, struct parser_state *st, const char *msg);
 %destructor { expr_free($$); } <expr>
 %destructor { expr_list_free($$); } <exprs>
 %destructor { event_free($$); } <event>
+%destructor { script_include_free($$); } <include>
+%destructor { script_params_free($$); } <params>
 
 %%
 
@@ -162,10 +174,15 @@ cleanup:
 	;
 
 events:
-	  event { script_add_event(st->script, $1); }
-	| events event { script_add_event(st->script, $2); }
-	| events stray_command event { script_add_event(st->script, $3); }
+	  line
+	| events line
+	| events stray_command line
 	| events stray_option
+	;
+
+line:
+	  event { script_add_event(st->script, $1); }
+	| include { script_add_include(st->script, $1); }
 	;
 
 /* Likely slips, named so the message can say what is wrong. */
@@ -189,6 +206,30 @@ event:
 		{ $$ = event_new_command(&$1, $2, &@$); }
 	| timing CODE
 		{ $$ = event_new_code(&$1, $2, &@$); }
+	;
+
+/* include("file", NAME=value, ...): the file's events go here, spliced in
+ * by script_include.c once the parse is done. */
+include:
+	  timing INCLUDE '(' STRING params ')'
+		{ $$ = script_include_new(&$1, &$4, &@4, $5, &@2, &@$); }
+	;
+
+params:
+	  %empty { $$ = script_params_new(); }
+	| params ',' WORD '=' param_value
+		{ $$ = script_params_add($1, $3, &@3, $5, &@5); }
+	;
+
+/* A parameter's value as a -D define's text, which the lexer reads again
+ * inside the file. */
+param_value:
+	  INTEGER { $$ = script_param_integer($1); }
+	| DECIMAL
+	| WORD
+	| FLAGS
+	| STRING { $$ = script_param_string(&$1); }
+	| COMMAND { $$ = script_param_command($1); }
 	;
 
 /* --- time ---------------------------------------------------------------- */
@@ -458,7 +499,7 @@ struct yy_buffer_state *yy_scan_bytes(const char *bytes, int len,
 int yylex_destroy(yyscan_t scanner);
 
 int script_grammar_parse(struct script *s, const char *text, size_t len,
-			 const struct script_define *defines,
+			 int file, const struct script_define *defines,
 			 size_t define_count, struct diag *d)
 {
 	struct parser_state st = {
@@ -468,7 +509,8 @@ int script_grammar_parse(struct script *s, const char *text, size_t len,
 		.define_count = define_count,
 		.line = 1,
 		.col = 1,
-		.last = { 1, 1, 1, 1 },
+		.last = { 1, 1, 1, 1, file },
+		.file = file,
 	};
 	int rc;
 

@@ -404,13 +404,22 @@ int64_t batch_script_length(const char *path,
 						      define_count, &d)
 				: NULL;
 	int64_t now = 0, last = 0;
+	/* Where an included file's absolute times count from (run.c). */
+	int64_t *anchors = s ? calloc((size_t)s->anchor_count + 1,
+				      sizeof(*anchors))
+			     : NULL;
 
 	/* As timeline.c reads times: a window's or a blocking call's end
 	 * counts from the same point as its start, and the event after a
 	 * blocking call from its return. */
-	for (size_t i = 0; s && i < s->event_count; i++) {
+	for (size_t i = 0; anchors && i < s->event_count; i++) {
 		const struct event_timing *t = &s->events[i]->timing;
-		int64_t from = t->start.kind == TIME_ABSOLUTE ? 0 : now;
+		int64_t from = now;
+
+		if (t->sets_anchor)
+			anchors[t->sets_anchor] = now + t->anchor_usecs;
+		if (t->start.kind == TIME_ABSOLUTE)
+			from = anchors[t->anchor];
 		int64_t start = t->start.kind == TIME_ANY ? now
 							   : from + t->start.usecs;
 		int64_t end =
@@ -420,6 +429,7 @@ int64_t batch_script_length(const char *path,
 		if (end > last)
 			last = end;
 	}
+	free(anchors);
 	script_free(s);
 	free(text);
 	return last;

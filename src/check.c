@@ -36,10 +36,16 @@ static int configure(const struct script *s, const struct check_params *p,
 	return config_finish(c, d);
 }
 
-static void report(const struct diag *d, const char *path, const char *text)
+/* s is NULL when the script could not even be read. */
+static void report(const struct diag *d, const char *path,
+		   const struct script *s)
 {
-	if (diag_failed(d))
-		diag_print(stderr, d, path, text);
+	if (!diag_failed(d))
+		return;
+	if (s)
+		diag_print_files(stderr, d, s->files, s->file_count);
+	else
+		diag_print(stderr, d, path, NULL);
 }
 
 /* The child's exit status for "I was late, run me again". */
@@ -90,7 +96,7 @@ static void verdict(const struct diag *d, void *arg)
 
 	if (d->tool_late && !v->last_try)
 		return;
-	report(d, v->path, v->s->source);
+	report(d, v->path, v->s);
 	show_diagram(d, v);
 	fflush(stdout);
 	fflush(stderr);
@@ -250,11 +256,15 @@ int check_script(const char *path, const struct check_params *p)
 	char *text = script_read_source(path, &len, &d);
 	int status;
 
-	if (text)
-		s = script_parse_buffer(path, text, len, p->defines,
-					p->define_count, &d);
+	if (text && script_load(path, text, len, p->defines, p->define_count,
+				&s, &d)) {
+		report(&d, path, s);
+		script_free(s);
+		s = NULL;
+	}
 	if (!s) {
-		report(&d, path, text);
+		if (!text)
+			report(&d, path, NULL);
 		free(text);
 		return d.status;
 	}
@@ -268,7 +278,7 @@ int check_script(const char *path, const struct check_params *p)
 		goto out;
 	}
 	if (configure(s, p, &c, &d) || timeline_build(s, &c, &tl, &d)) {
-		report(&d, path, s->source);
+		report(&d, path, s);
 		status = d.status;
 		goto out;
 	}

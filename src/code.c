@@ -41,12 +41,14 @@ struct code_log {
  * file name and padded with newlines so that python's line numbers are
  * the script's. Text on the %{ line starts the snippet; a snippet that
  * starts on the next line may be indented as a whole. A failure is
- * written to the report fd as "event-line python-line message". */
+ * written to the report fd as "snippet-number python-line message": the
+ * number, not the line, names the snippet, as included files may have
+ * snippets on the same line. */
 static const char preamble[] =
 	"import os, sys, textwrap\n"
 	"_file, _report = sys.argv[1], int(sys.argv[2])\n"
 	"_g = {'__name__': '__main__', '__builtins__': __builtins__}\n"
-	"def _snippet(line, values, text):\n"
+	"def _snippet(num, line, values, text):\n"
 	"    first, nl, rest = text.partition('\\n')\n"
 	"    if first.strip():\n"
 	"        src = first.strip() + nl + rest\n"
@@ -61,10 +63,10 @@ static const char preamble[] =
 	"        if e.code in (None, 0):\n"
 	"            sys.stdout.flush()\n"
 	"            os._exit(0)\n"
-	"        _fail(line, e)\n"
+	"        _fail(num, line, e)\n"
 	"    except BaseException as e:\n"
-	"        _fail(line, e)\n"
-	"def _fail(line, e):\n"
+	"        _fail(num, line, e)\n"
+	"def _fail(num, line, e):\n"
 	"    at = line\n"
 	"    if isinstance(e, SyntaxError) and e.filename == _file:\n"
 	"        at, what = e.lineno or line, 'SyntaxError: %s' % e.msg\n"
@@ -78,7 +80,7 @@ static const char preamble[] =
 	"        if str(e):\n"
 	"            what += ': ' + str(e)\n"
 	"    sys.stdout.flush()\n"
-	"    msg = '%d %d %s' % (line, at, ' '.join(what.split()))\n"
+	"    msg = '%d %d %s' % (num, at, ' '.join(what.split()))\n"
 	"    os.write(_report, msg.encode('utf-8', 'replace')[:3000])\n"
 	"    os._exit(1)\n";
 
@@ -301,7 +303,7 @@ int code_snapshot(struct code_log *log, int fd, int script_fd,
 				"%s", script_fd, strerror(errno));
 	if (remember(log, ev))
 		return diag_set(d, EXIT_INTERNAL, &ev->loc, "out of memory");
-	fprintf(f, "_snippet(%d, {", ev->loc.first_line);
+	fprintf(f, "_snippet(%zu, %d, {", log->count - 1, ev->loc.first_line);
 	put_tcp_info(f, &info, len);
 	put_cc_info(f, fd);
 	put_meminfo(f, fd);
@@ -392,19 +394,17 @@ static void exec_python(int prog, int report, const char *path)
 	_exit(127);
 }
 
-static const struct event *event_at(const struct code_log *log, int line)
+static const struct event *event_at(const struct code_log *log, int num)
 {
-	for (size_t i = 0; i < log->count; i++)
-		if (log->events[i]->loc.first_line == line)
-			return log->events[i];
-	return log->events[0];
+	return num >= 0 && (size_t)num < log->count ? log->events[num]
+						    : log->events[0];
 }
 
 static int judge(const struct code_log *log, const char *report, int ws,
 		 struct diag *d)
 {
 	const struct event *first = log->events[0];
-	int line, at, n = 0, err;
+	int num, at, n = 0, err;
 
 	if (sscanf(report, "! %d", &err) == 1) {
 		if (err == ENOENT)
@@ -414,10 +414,10 @@ static int judge(const struct code_log *log, const char *report, int ws,
 		return diag_set(d, EXIT_INTERNAL, &first->loc,
 				"cannot run python3: %s", strerror(err));
 	}
-	if (sscanf(report, "%d %d %n", &line, &at, &n) == 2 && n > 0) {
-		const struct event *ev = event_at(log, line);
+	if (sscanf(report, "%d %d %n", &num, &at, &n) == 2 && n > 0) {
+		const struct event *ev = event_at(log, num);
 
-		if (at != line)
+		if (at != ev->loc.first_line)
 			return diag_set(d, EXIT_FAIL, &ev->loc,
 					"error in python code (line %d): %s",
 					at, report + n);

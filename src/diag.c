@@ -77,9 +77,8 @@ static const char *source_line(const char *text, int n, size_t *len)
 	return p;
 }
 
-static void print_caret(FILE *out, const struct diag *d, const char *source)
+static void print_caret(FILE *out, const struct src_loc *l, const char *source)
 {
-	const struct src_loc *l = &d->loc;
 	size_t len;
 	const char *line = source_line(source, l->first_line, &len);
 	int width;
@@ -112,9 +111,29 @@ void diag_print(FILE *out, const struct diag *d, const char *file,
 	else
 		fprintf(out, "%s: %s: %s\n", file, kind, d->message);
 	if (d->loc.first_line > 0 && source)
-		print_caret(out, d, source);
+		print_caret(out, &d->loc, source);
 	if (d->expected[0])
 		fprintf(out, "expected: %s\n", d->expected);
 	if (d->actual[0])
 		fprintf(out, "actual:   %s\n", d->actual);
+}
+
+void diag_print_files(FILE *out, const struct diag *d,
+		      const struct src_file *files, size_t count)
+{
+	int k = d->loc.first_line > 0 ? d->loc.file : 0;
+
+	if (k < 0 || (size_t)k >= count) /* not one of ours: no caret line */
+		k = 0;
+	diag_print(out, d, files[k].name,
+		   k == d->loc.file ? files[k].text : NULL);
+	/* Each file was included from one before it, so this ends. */
+	while (k > 0) {
+		const struct src_loc *from = &files[k].included_from;
+
+		k = from->file;
+		fprintf(out, "%s:%d:%d: note: included from here\n",
+			files[k].name, from->first_line, from->first_col);
+		print_caret(out, from, files[k].text);
+	}
 }

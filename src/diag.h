@@ -15,12 +15,24 @@ enum exit_status {
 	EXIT_INTERNAL = 99 /* tcpcheck itself failed */
 };
 
-/* A span of script text; line and col count from 1, 0 means "no location". */
+/* A span of script text; line and col count from 1, 0 means "no location".
+ * file indexes the script's table of files (struct src_file): 0 is the
+ * script itself, others are files it included. */
 struct src_loc {
 	int first_line;
 	int first_col;
 	int last_line;
 	int last_col;
+	int file;
+};
+
+/* One file of a script, for diagnostics: the name they give it, its text
+ * for caret lines, and the include line that pulled it in (in a file
+ * before it in the table; no location for the script itself). */
+struct src_file {
+	char *name;
+	char *text;
+	struct src_loc included_from;
 };
 
 #define DIAG_TEXT_MAX 1024
@@ -70,5 +82,14 @@ static inline int diag_failed(const struct diag *d)
  * source is the whole script text (may be NULL: no source line). */
 void diag_print(FILE *out, const struct diag *d, const char *file,
 		const char *source);
+
+/* The same for a script made of several files: the location names its
+ * file, and each include line that led there follows as a note,
+ * innermost first:
+ *   file:line:col: note: included from here
+ *    source line
+ *    ^~~~~~~ */
+void diag_print_files(FILE *out, const struct diag *d,
+		      const struct src_file *files, size_t count);
 
 #endif

@@ -73,6 +73,10 @@ void run_describe_time(const struct tl_event *te, char *buf, size_t len)
 			 te->end_usecs / 1e6);
 	else
 		snprintf(buf, len, "at %s%.6f s", plus, te->start_usecs / 1e6);
+	/* An absolute time of a file included at a relative time. */
+	if (te->time_kind == TIME_ABSOLUTE && te->ev->timing.anchor)
+		snprintf(buf + strlen(buf), len - strlen(buf),
+			 " after its include");
 }
 
 /* Script seconds for messages: relative to the script's start. */
@@ -98,11 +102,10 @@ static void schedule(struct run *r, const struct tl_event *te,
 		     struct slot *s)
 {
 	const struct config *c = r->in->config;
+	const struct event_timing *t = &te->ev->timing;
 	int64_t base, delta, tol, pct;
 
-	if (te->time_kind == TIME_ABSOLUTE) {
-		base = r->t0;
-	} else if (te->kind == TL_OUTBOUND) {
+	if (te->kind == TL_OUTBOUND) {
 		/* The stack reacts to what really happened: when tcpcheck
 		 * really injected or called, or the kernel's timestamp. */
 		base = r->prev_actual;
@@ -113,6 +116,12 @@ static void schedule(struct run *r, const struct tl_event *te,
 		 * packetdrill); after what the stack did, from when it did. */
 		base = r->prev_anchor;
 	}
+	/* The first event of a file included at +d: the file's absolute
+	 * times count from d after where a relative time would. */
+	if (t->sets_anchor)
+		r->anchors[t->sets_anchor] = base + t->anchor_usecs * 1000;
+	if (te->time_kind == TIME_ABSOLUTE)
+		base = t->anchor ? r->anchors[t->anchor] : r->t0;
 	s->any = te->time_kind == TIME_ANY;
 	s->start = s->any ? base : base + te->start_usecs * 1000;
 	s->end = s->any ? base : base + te->end_usecs * 1000;
@@ -465,7 +474,7 @@ static int start_kernel_clock(struct run *r, struct diag *d)
 	return 0;
 }
 
-static int run_events(struct run *r, struct diag *d)
+static int run_timeline(struct run *r, struct diag *d)
 {
 	const struct timeline *tl = r->in->timeline;
 
@@ -516,6 +525,21 @@ static int run_events(struct run *r, struct diag *d)
 		}
 	}
 	return 0;
+}
+
+/* The time bases of included files are known as the run reaches them. */
+static int run_events(struct run *r, struct diag *d)
+{
+	int rc;
+
+	r->anchors = calloc((size_t)r->in->script->anchor_count + 1,
+			    sizeof(*r->anchors));
+	if (!r->anchors)
+		return diag_set(d, EXIT_INTERNAL, NULL, "out of memory");
+	rc = run_timeline(r, d);
+	free(r->anchors);
+	r->anchors = NULL;
+	return rc;
 }
 
 static bool has_commands(const struct run_input *in)

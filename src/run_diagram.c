@@ -149,7 +149,8 @@ static const struct tl_event *failed_event(const struct run *r,
 	for (size_t i = 0; line > 0 && i < tl->count; i++) {
 		const struct src_loc *l = &tl->events[i].ev->loc;
 
-		if (line >= l->first_line && line <= l->last_line)
+		if (l->file == d->loc.file && line >= l->first_line &&
+		    line <= l->last_line)
 			return &tl->events[i];
 	}
 	return te;

@@ -67,6 +67,9 @@ struct run {
 	int64_t prev_sched;  /* when the previous event was due */
 	int64_t prev_actual; /* when it happened: outbound events count from it */
 	int64_t prev_anchor; /* what tcpcheck's own next action counts from */
+	/* Where each included file's absolute times count from
+	 * (event_timing.anchor); [0] unused. */
+	int64_t *anchors;
 	const struct tl_event *prev;
 	struct pending pending[RUN_PENDING_MAX];
 	int pending_count;

@@ -62,6 +62,7 @@ static struct src_loc loc_join(const struct src_loc *a, const struct src_loc *b)
 		.first_col = a->first_col,
 		.last_line = b->last_line,
 		.last_col = b->last_col,
+		.file = a->file,
 	};
 
 	return l;
@@ -594,7 +595,7 @@ struct packet_spec *packet_spec_new_quoted(const struct script_seq *seq,
 					   const struct src_loc *seq_loc)
 {
 	struct tcp_flags_spec none = { .ace = -1 };
-	struct src_loc nowhere = { 0, 0, 0, 0 };
+	struct src_loc nowhere = {0};
 
 	return packet_spec_new_tcp(&none, &nowhere, seq, seq_loc);
 }
@@ -1173,10 +1174,9 @@ fail:
 	return NULL;
 }
 
-struct script *script_parse_buffer(const char *display_name, const char *text,
-				   size_t len,
-				   const struct script_define *defines,
-				   size_t define_count, struct diag *d)
+int script_load(const char *display_name, const char *text, size_t len,
+		const struct script_define *defines, size_t define_count,
+		struct script **out, struct diag *d)
 {
 	struct script *s = xcalloc(sizeof(*s));
 	/* A diag of our own: its status tells whether *this* parse failed,
@@ -1187,11 +1187,30 @@ struct script *script_parse_buffer(const char *display_name, const char *text,
 	s->source = script_xmalloc(len + 1);
 	memcpy(s->source, text, len);
 	s->source[len] = '\0';
-	if (script_grammar_parse(s, s->source, len, defines, define_count,
-				 &mine) == 0)
+	s->files = xcalloc(sizeof(*s->files));
+	s->files[0].name = s->file;
+	s->files[0].text = s->source;
+	s->file_count = 1;
+	*out = s;
+	if (script_grammar_parse(s, s->source, len, 0, defines, define_count,
+				 &mine) == 0 &&
+	    script_include_expand(s, defines, define_count, &mine) == 0)
+		return 0;
+	return diag_set(d, mine.status,
+			mine.loc.first_line ? &mine.loc : NULL, "%s",
+			mine.message);
+}
+
+struct script *script_parse_buffer(const char *display_name, const char *text,
+				   size_t len,
+				   const struct script_define *defines,
+				   size_t define_count, struct diag *d)
+{
+	struct script *s;
+
+	if (script_load(display_name, text, len, defines, define_count, &s,
+			d) == 0)
 		return s;
-	diag_set(d, mine.status, mine.loc.first_line ? &mine.loc : NULL, "%s",
-		 mine.message);
 	script_free(s);
 	return NULL;
 }
@@ -1235,6 +1254,15 @@ void script_free(struct script *s)
 	free(s->events);
 	free(s->init_command);
 	free(s->cleanup_command);
+	for (size_t i = 0; i < s->include_count; i++)
+		script_include_free(s->includes[i]);
+	free(s->includes);
+	/* files[0] shares the script's own name and text. */
+	for (size_t i = 1; i < s->file_count; i++) {
+		free(s->files[i].name);
+		free(s->files[i].text);
+	}
+	free(s->files);
 	free(s->file);
 	free(s->source);
 	free(s);

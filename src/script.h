@@ -81,6 +81,14 @@ struct event_timing {
 	struct script_time end; /* WINDOW and BLOCKING only */
 	/* BLOCKING: end is kept as written (a bare number reads as
 	 * TIME_ABSOLUTE); its base is the start's, which timeline.c applies. */
+	/* Events of a file included at a relative time (script_include.c):
+	 * an absolute time counts from that include's time, base number
+	 * anchor (0: from the script's start), and the file's first event
+	 * sets that base, sets_anchor, to the point its own relative time
+	 * counts from plus anchor_usecs. 0 and 0 in any other event. */
+	int anchor;
+	int sets_anchor;
+	int64_t anchor_usecs;
 };
 
 /* --- packets -------------------------------------------------------------- */
@@ -275,9 +283,40 @@ struct script_option {
 	struct src_loc loc;
 };
 
+/* include("file", NAME=value, ...) as written. */
+struct script_param {
+	char *name;
+	char *value; /* as a -D define's text: 1460, "text", `cmd`, WORD */
+	struct src_loc name_loc, value_loc;
+};
+
+struct script_params {
+	size_t count;
+	struct script_param *items;
+};
+
+struct script_include {
+	size_t at; /* how many events precede it in its file */
+	struct event_timing timing;
+	char *path; /* as written */
+	struct src_loc path_loc, keyword_loc;
+	struct src_loc loc; /* the whole line */
+	struct script_params params;
+};
+
 struct script {
 	char *file;   /* the name diagnostics use */
 	char *source; /* the whole text, for caret lines */
+	/* files[0] is the script itself (sharing file and source), then the
+	 * files it included; every src_loc's file indexes this. */
+	size_t file_count;
+	struct src_file *files;
+	/* How many include time bases events use (event_timing.anchor). */
+	int anchor_count;
+	/* The include lines of this file until script_include.c has
+	 * spliced their events in; none in a parsed script. */
+	size_t include_count;
+	struct script_include **includes;
 	size_t option_count;
 	struct script_option *options;
 	char *init_command; /* back-quoted command before the first event */
@@ -322,6 +361,19 @@ struct script *script_parse_buffer(const char *display_name, const char *text,
 				   size_t len,
 				   const struct script_define *defines,
 				   size_t define_count, struct diag *d);
+/* The same, but *out is the script even when the parse fails, so that a
+ * diagnostic inside an included file can be printed with the script's
+ * files (diag_print_files); the caller frees it. */
+int script_load(const char *display_name, const char *text, size_t len,
+		const struct script_define *defines, size_t define_count,
+		struct script **out, struct diag *d);
+
+/* Splice the events of every file that s includes in place of its
+ * include lines, recursively (script_include.c); defines are the -D
+ * ones. */
+int script_include_expand(struct script *s,
+			  const struct script_define *defines,
+			  size_t define_count, struct diag *d);
 
 /* --- construction: called by grammar/parser.y ------------------------------
  *
@@ -332,7 +384,7 @@ struct script *script_parse_buffer(const char *display_name, const char *text,
 
 /* Implemented by grammar/parser.y: fills s, returns 0 or -1 with d set. */
 int script_grammar_parse(struct script *s, const char *text, size_t len,
-			 const struct script_define *defines,
+			 int file, const struct script_define *defines,
 			 size_t define_count, struct diag *d);
 
 /* Allocation that cannot fail: out of memory aborts. */
@@ -413,6 +465,27 @@ struct event *event_new_command(const struct event_timing *timing,
 struct event *event_new_code(const struct event_timing *timing, char *code,
 			     const struct src_loc *loc);
 void event_free(struct event *e);
+
+/* include("path", NAME=value, ...), in script_include.c. */
+struct script_include *script_include_new(const struct event_timing *timing,
+					  struct script_bytes *path,
+					  const struct src_loc *path_loc,
+					  struct script_params *params,
+					  const struct src_loc *keyword_loc,
+					  const struct src_loc *loc);
+void script_add_include(struct script *s, struct script_include *inc);
+void script_include_free(struct script_include *inc);
+struct script_params *script_params_new(void);
+struct script_params *script_params_add(struct script_params *list,
+					char *name,
+					const struct src_loc *name_loc,
+					char *value,
+					const struct src_loc *value_loc);
+void script_params_free(struct script_params *list);
+/* A parameter's value as the text of a define that means the same. */
+char *script_param_integer(int64_t v);
+char *script_param_string(struct script_bytes *text);
+char *script_param_command(char *text);
 
 struct ip_spec ip_spec_none(void);
 struct ip_spec ip_spec_ecn(struct diag *d, char *name,

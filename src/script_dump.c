@@ -21,13 +21,20 @@ static void dump_indent(FILE *out, int depth)
 
 static void dump_loc(FILE *out, const struct src_loc *l)
 {
-	if (l->first_line == 0)
+	if (l->first_line == 0) {
 		fputs(" @none", out);
-	else if (l->first_line == l->last_line)
-		fprintf(out, " @%d:%d-%d", l->first_line, l->first_col,
+		return;
+	}
+	/* In an included file: its index in the file table. */
+	if (l->file)
+		fprintf(out, " @[%d]", l->file);
+	else
+		fputs(" @", out);
+	if (l->first_line == l->last_line)
+		fprintf(out, "%d:%d-%d", l->first_line, l->first_col,
 			l->last_col);
 	else
-		fprintf(out, " @%d:%d-%d:%d", l->first_line, l->first_col,
+		fprintf(out, "%d:%d-%d:%d", l->first_line, l->first_col,
 			l->last_line, l->last_col);
 }
 
@@ -156,7 +163,15 @@ static void dump_timing(FILE *out, const struct event_timing *t, int depth)
 	};
 
 	dump_indent(out, depth);
-	fprintf(out, "timing %s\n", shapes[t->shape]);
+	fprintf(out, "timing %s", shapes[t->shape]);
+	/* Included files' time bases, only where there are some. */
+	if (t->sets_anchor)
+		fprintf(out, " sets base %d = +%" PRId64 ".%06" PRId64,
+			t->sets_anchor, t->anchor_usecs / USECS_PER_SEC,
+			t->anchor_usecs % USECS_PER_SEC);
+	if (t->anchor)
+		fprintf(out, " from base %d", t->anchor);
+	fputc('\n', out);
 	dump_time(out, "start", &t->start, depth + 1);
 	if (t->shape != TIMING_POINT)
 		dump_time(out, "end", &t->end, depth + 1);
@@ -455,6 +470,14 @@ static void dump_command(FILE *out, const char *label, const char *command,
 
 void script_dump(FILE *out, const struct script *s)
 {
+	/* The files it included, which locations @[N] name. */
+	for (size_t i = 1; i < s->file_count; i++) {
+		fprintf(out, "file %zu ", i);
+		dump_text(out, s->files[i].name);
+		fputs(" included from", out);
+		dump_loc(out, &s->files[i].included_from);
+		fputc('\n', out);
+	}
 	for (size_t i = 0; i < s->option_count; i++) {
 		const struct script_option *o = &s->options[i];
 

@@ -278,11 +278,14 @@ static int check_timing(const struct event *ev, struct tl_event *te,
 }
 
 /* Time rules between events: the first is at 0; absolute times never go
- * backwards. */
-static int check_order(const struct timeline *tl, size_t i, struct diag *d)
+ * backwards (those of an included file, counted from its include's time,
+ * among themselves). */
+static int check_order(const struct script *s, const struct timeline *tl,
+		       size_t i, struct diag *d)
 {
 	const struct tl_event *te = &tl->events[i];
 	const struct src_loc *loc = &te->ev->timing.start.loc;
+	int anchor = te->ev->timing.anchor;
 
 	if (i == 0) {
 		if (te->time_kind != TIME_ANY && te->start_usecs != 0)
@@ -293,16 +296,27 @@ static int check_order(const struct timeline *tl, size_t i, struct diag *d)
 	for (size_t j = i; j-- > 0;) {
 		const struct tl_event *prev = &tl->events[j];
 
-		if (prev->time_kind != TIME_ABSOLUTE)
+		const struct src_loc *at = &prev->ev->loc;
+
+		if (prev->time_kind != TIME_ABSOLUTE ||
+		    prev->ev->timing.anchor != anchor)
 			continue;
 		if (te->time_kind == TIME_ABSOLUTE &&
-		    te->start_usecs < prev->start_usecs)
+		    te->start_usecs < prev->start_usecs && at->file == loc->file)
 			return diag_set(d, EXIT_USAGE, loc,
 					"time goes backwards: %.6f s is "
 					"before the %.6f s of line %d",
 					te->start_usecs / 1e6,
+					prev->start_usecs / 1e6, at->first_line);
+		if (te->time_kind == TIME_ABSOLUTE &&
+		    te->start_usecs < prev->start_usecs)
+			return diag_set(d, EXIT_USAGE, loc,
+					"time goes backwards: %.6f s is "
+					"before the %.6f s of %s:%d",
+					te->start_usecs / 1e6,
 					prev->start_usecs / 1e6,
-					prev->ev->loc.first_line);
+					s->files[at->file].name,
+					at->first_line);
 		break;
 	}
 	return 0;
@@ -350,7 +364,7 @@ int timeline_build(const struct script *s, const struct config *c,
 	for (size_t i = 0; i < s->event_count; i++) {
 		tl->count = i + 1;
 		if (build_event(s->events[i], &tl->events[i], c, d) ||
-		    check_order(tl, i, d)) {
+		    check_order(s, tl, i, d)) {
 			timeline_free(tl);
 			return -1;
 		}

@@ -16,7 +16,7 @@ static const char source[] = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
 
 static struct src_loc span(int line, int first_col, int last_col)
 {
-	return (struct src_loc){line, first_col, line, last_col};
+	return (struct src_loc){line, first_col, line, last_col, 0};
 }
 
 /* diag_print's output for d; a fixed buffer, so a failed assertion leaks
@@ -100,7 +100,7 @@ static void test_print_caret_span(void **state)
 {
 	struct src_loc whole = span(1, 3, 9), one = span(1, 1, 2);
 	struct src_loc empty = span(1, 5, 5);
-	struct src_loc two_lines = {1, 3, 2, 4};
+	struct src_loc two_lines = {1, 3, 2, 4, 0};
 	struct diag d;
 
 	(void)state;
