@@ -13,6 +13,7 @@
 #include "config.h"
 #include "diag.h"
 #include "lint.h"
+#include "frompcap.h"
 
 #define MAX_ARGS 256
 #define MAX_PATHS 4096
@@ -20,6 +21,8 @@
 static void usage(FILE *out)
 {
 	fputs("usage: tcpcheck [options] PATH...\n"
+	      "       tcpcheck --from-pcap FILE [--stack-side ADDR:PORT]\n"
+	      "                [--connection N] [-o OUT]\n"
 	      "\n"
 	      "Run packetdrill-style TCP scripts against the Linux kernel, each\n"
 	      "in a private network namespace, or against a stack plugin, and\n"
@@ -76,6 +79,12 @@ static void usage(FILE *out)
 	      "      --tcp_ts_ecr_scaled    (accepted; TS ecr is always scaled)\n"
 	      "      --stats                print a run's scheduling error and cost\n"
 	      "      --realtime             run in SCHED_FIFO (lowest priority) if allowed\n"
+	      "      --from-pcap FILE       write a draft script for one TCP\n"
+	      "                             connection of a capture, run nothing\n"
+	      "      --stack-side ADDR:PORT the end under test ([ADDR]:PORT for\n"
+	      "                             IPv6; default: see tcpcheck(1))\n"
+	      "      --connection N         the capture's Nth connection\n"
+	      "  -o OUT                     the draft to OUT, not stdout\n"
 	      "  -h, --help                 this text\n"
 	      "      --version              the version\n"
 	      "\n"
@@ -95,6 +104,8 @@ struct cli {
 	const char *ip_version; /* as given; NULL: not given */
 	const char *compare;    /* --compare=A,B; NULL: not given */
 	bool lint;              /* --check */
+	struct frompcap_options frompcap; /* .file NULL: not asked */
+	const char *frompcap_only; /* the first of its options, if given */
 	bool batch_asked;	/* an option only a batch has */
 };
 
@@ -279,6 +290,33 @@ static int parse_diagram(struct cli *cli, const char *value, int *argi,
 	return 0;
 }
 
+/* --from-pcap FILE, --stack-side ADDR:PORT, --connection N. */
+static int parse_frompcap_option(struct cli *cli, const char *name,
+				 char *value, int *argi, int argc, char **argv)
+{
+	struct frompcap_options *f = &cli->frompcap;
+
+	if (!value && *argi + 1 < argc)
+		value = argv[++*argi];
+	if (!value || !*value) {
+		fprintf(stderr, "tcpcheck: option --%s needs a value\n", name);
+		return -1;
+	}
+	if (is_name(name, "from_pcap", NULL)) {
+		f->file = value;
+		return 0;
+	}
+	if (!cli->frompcap_only)
+		cli->frompcap_only = is_name(name, "stack_side", NULL)
+					     ? "--stack-side"
+					     : "--connection";
+	if (is_name(name, "stack_side", NULL)) {
+		f->stack_side = value;
+		return 0;
+	}
+	return parse_number("--connection", value, 1, &f->connection);
+}
+
 /* Returns 0 to go on, or an exit status + 1000 to stop at once. */
 static int parse_long_option(struct cli *cli, int *argi, int argc, char **argv)
 {
@@ -317,6 +355,10 @@ static int parse_long_option(struct cli *cli, int *argi, int argc, char **argv)
 	} else if (is_name(name, "diagram", NULL)) {
 		if (parse_diagram(cli, value, argi, argc, argv))
 			return 1000 + EXIT_USAGE;
+	} else if (is_name(name, "from_pcap", "stack_side") ||
+		   is_name(name, "connection", NULL)) {
+		if (parse_frompcap_option(cli, name, value, argi, argc, argv))
+			return 1000 + EXIT_USAGE;
 	} else if (is_name(name, "compare", NULL)) {
 		if (!value && *argi + 1 < argc)
 			value = argv[++*argi];
@@ -347,6 +389,19 @@ static int parse_short_option(struct cli *cli, int *argi, int argc,
 	if (!strcmp(arg, "-h")) {
 		usage(stdout);
 		return 1000 + EXIT_PASS;
+	}
+	if (!strncmp(arg, "-o", 2)) {
+		const char *v = arg[2] ? arg + 2
+				       : (*argi + 1 < argc ? argv[++*argi] : NULL);
+
+		if (!v || !*v) {
+			fprintf(stderr, "tcpcheck: -o needs a file\n");
+			return 1000 + EXIT_USAGE;
+		}
+		cli->frompcap.out = v;
+		if (!cli->frompcap_only)
+			cli->frompcap_only = "-o";
+		return 0;
 	}
 	if (!strncmp(arg, "-j", 2)) {
 		const char *v = arg + 2;
@@ -422,6 +477,19 @@ static int parse_command_line(struct cli *cli, int argc, char **argv)
 			r = parse_short_option(cli, &i, argc, argv);
 		if (r)
 			return r;
+	}
+	if (cli->frompcap.file && cli->script_count) {
+		fprintf(stderr, "tcpcheck: --from-pcap reads a capture and runs "
+				"no script: drop '%s'\n",
+			cli->scripts[0]);
+		return 1000 + EXIT_USAGE;
+	}
+	if (cli->frompcap.file)
+		return 0;
+	if (cli->frompcap_only) {
+		fprintf(stderr, "tcpcheck: %s goes with --from-pcap FILE\n",
+			cli->frompcap_only);
+		return 1000 + EXIT_USAGE;
 	}
 	if (cli->script_count == 0) {
 		usage(stderr);
@@ -521,6 +589,25 @@ static int run_lint(struct cli *cli)
 	return problems ? EXIT_USAGE : EXIT_PASS;
 }
 
+/* --from-pcap runs nothing: none of the run's options apply. */
+static int from_pcap(struct cli *cli)
+{
+	struct diag d = {0};
+	const struct check_params *p = &cli->params;
+
+	if (p->option_count || p->define_count || p->parse_only ||
+	    p->dump_ast || p->pcap_file || cli->compare || cli->batch_asked ||
+	    cli->ip_version) {
+		fprintf(stderr, "tcpcheck: --from-pcap takes only --stack-side, "
+				"--connection and -o\n");
+		return EXIT_USAGE;
+	}
+	if (frompcap_run(&cli->frompcap, stderr, &d) == 0)
+		return EXIT_PASS;
+	diag_print(stderr, &d, cli->frompcap.file, NULL);
+	return d.status;
+}
+
 int main(int argc, char **argv)
 {
 	static struct cli cli;
@@ -530,6 +617,8 @@ int main(int argc, char **argv)
 		return r - 1000;
 	if (cli.lint)
 		return run_lint(&cli);
+	if (cli.frompcap.file)
+		return from_pcap(&cli);
 	if (cli.compare) {
 		if (cli.script_count != 1 || wants_batch(&cli) ||
 		    cli.params.dump_ast || cli.params.parse_only) {
