@@ -135,6 +135,16 @@ static void survey(struct infer *in)
 		    in->first_fin != SIZE_MAX)
 			in->use_shutdown = true;
 	}
+	/* No handshake, the peer first: segments to a port with no
+	 * connection, which a listener answers as a closed port does for
+	 * anything with ACK (RFC 9293 3.10.7.1, 3.10.7.2). The draft binds
+	 * and listens so that they have somewhere to go. */
+	if (in->role == ROLE_NONE && dr->seg_count &&
+	    !outbound(in, &dr->segs[0])) {
+		in->role = ROLE_SERVER;
+		in->open_at = 0;
+		in->l->listener_assumed = true;
+	}
 	/* Linux 6.x retries a SYN at the initial RTO several times before
 	 * it backs off (net.ipv4.tcp_syn_linear_timeouts); doubling from
 	 * the first retry means that was switched off. */
@@ -296,6 +306,8 @@ int fp_infer(const struct fp_draft *dr, struct fp_lines *l, struct diag *d)
 	in.snd_max = in.rcv_max = 1;
 	l->ts_stack = first_ts_val(&in);
 	survey(&in);
+	if (l->listener_assumed)
+		l->isn_stack = 0;
 	l->opened = in.role != ROLE_NONE;
 	for (size_t i = 0; i < dr->seg_count; i++) {
 		const struct fp_seg *s = &dr->segs[i];

@@ -106,7 +106,11 @@ struct fp_event {
 struct fp_lines {
 	uint32_t isn_stack, isn_peer; /* sequence numbers count from these */
 	uint32_t ts_stack; /* the stack's first TS val: its TS count from it */
-	bool opened;     /* opening calls were inferred (a SYN was seen) */
+	bool opened;     /* opening calls were inferred */
+	/* No SYN at all, and the peer spoke first: a listener is assumed,
+	 * and the stack's numbers are as on the wire (a script has no ISN
+	 * of the stack's to count them from before a SYN of its). */
+	bool listener_assumed;
 	bool syn_backoff; /* the stack's SYN retries double from the first */
 	struct fp_event *ev;
 	size_t count, cap;

@@ -127,6 +127,10 @@ static void format_segment(const struct fp_lines *l, const struct fp_event *e,
 	relative_options(opts, other, out, l->ts_stack);
 	if (s->tcp.flags & TCPF_URG)
 		f.show |= TCP_FORMAT_URG;
+	/* Before the stack's SYN a script can give no ack but none, which
+	 * is 0 on the wire. */
+	if (!out && l->listener_assumed && s->tcp.ack == 0)
+		f.show |= TCP_FORMAT_NO_ACK;
 	if (s->tos & 3)
 		f.show |= TCP_FORMAT_ECN;
 	if (out && (s->tcp.flags & TCPF_SYN))
@@ -204,7 +208,11 @@ static void write_header(const struct fp_draft *dr, const struct fp_lines *l,
 			"// Left out: tcpcheck's tear-down reset at the end%s.\n",
 			dr->teardown_dropped == 1 ? ""
 						  : ", and the segments after it");
-	if (!l->opened)
+	if (l->listener_assumed)
+		fprintf(out, "// No SYN in the capture, the peer first: a "
+			     "listener is assumed, and the\n"
+			     "// stack's sequence numbers are as on the wire.\n");
+	else if (!l->opened)
 		fprintf(out, "// No SYN in the capture: no calls inferred, and "
 			     "a rerun has no connection\n"
 			     "// to send these segments on.\n");

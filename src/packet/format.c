@@ -239,7 +239,7 @@ int packet_format_tcp(const struct tcp_format *f, char *buf, size_t len)
 	/* The range counts payload only; SYN and FIN are not in it. */
 	strbuf_printf(&sb, " %u:%u(%u)", f->seq, f->seq + f->payload_len,
 		  f->payload_len);
-	if (f->flags & TCPF_ACK)
+	if ((f->flags & TCPF_ACK) && !(f->show & TCP_FORMAT_NO_ACK))
 		strbuf_printf(&sb, " ack %u", f->ack);
 	if (f->show & TCP_FORMAT_WIN)
 		strbuf_printf(&sb, " win %u", f->win);

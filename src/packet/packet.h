@@ -193,6 +193,7 @@ enum {
 	TCP_FORMAT_URG = 1 << 1, /* "urg N" */
 	TCP_FORMAT_ACE = 1 << 2, /* AccECN digit instead of E, W, A */
 	TCP_FORMAT_ECN = 1 << 3, /* "[ect0] " before the flags */
+	TCP_FORMAT_NO_ACK = 1 << 4, /* no "ack N" even with ACK (it is 0) */
 };
 
 /* A TCP segment the way a script line spells it. The caller puts in
