@@ -1181,14 +1181,12 @@ fail:
 	return NULL;
 }
 
-int script_load(const char *display_name, const char *text, size_t len,
-		const struct script_define *defines, size_t define_count,
-		struct script **out, struct diag *d)
+/* A script with its own copy of the text, as file 0 of its table, and
+ * nothing parsed yet. */
+static struct script *script_new(const char *display_name, const char *text,
+				 size_t len)
 {
 	struct script *s = xcalloc(sizeof(*s));
-	/* A diag of our own: its status tells whether *this* parse failed,
-	 * whatever the caller's held before. */
-	struct diag mine = { .status = EXIT_PASS };
 
 	s->file = script_strdup(display_name);
 	s->source = script_xmalloc(len + 1);
@@ -1198,6 +1196,18 @@ int script_load(const char *display_name, const char *text, size_t len,
 	s->files[0].name = s->file;
 	s->files[0].text = s->source;
 	s->file_count = 1;
+	return s;
+}
+
+int script_load(const char *display_name, const char *text, size_t len,
+		const struct script_define *defines, size_t define_count,
+		struct script **out, struct diag *d)
+{
+	struct script *s = script_new(display_name, text, len);
+	/* A diag of our own: its status tells whether *this* parse failed,
+	 * whatever the caller's held before. */
+	struct diag mine = { .status = EXIT_PASS };
+
 	*out = s;
 	if (script_grammar_parse(s, s->source, len, 0, defines, define_count,
 				 &mine) == 0 &&
@@ -1227,16 +1237,8 @@ struct script *script_parse_all(const char *display_name, const char *text,
 				const struct script_define *defines,
 				size_t define_count, struct diag *d)
 {
-	struct script *s = xcalloc(sizeof(*s));
+	struct script *s = script_new(display_name, text, len);
 
-	s->file = script_strdup(display_name);
-	s->source = script_xmalloc(len + 1);
-	memcpy(s->source, text, len);
-	s->source[len] = '\0';
-	s->files = xcalloc(sizeof(*s->files));
-	s->files[0].name = s->file;
-	s->files[0].text = s->source;
-	s->file_count = 1;
 	(void)script_grammar_parse(s, s->source, len, 0, defines,
 				   define_count, d);
 	/* What parsed of the include lines is expanded, each problem of

@@ -629,6 +629,8 @@ static int include_one(struct expander *x, const struct script_include *inc,
 static void append(struct event ***list, size_t *count, struct event **add,
 		   size_t n)
 {
+	if (!n) /* add may be NULL then, which memcpy must not see */
+		return;
 	*list = script_xrealloc(*list, (*count + n) * sizeof(**list));
 	memcpy(*list + *count, add, n * sizeof(*add));
 	*count += n;
