@@ -153,14 +153,23 @@ static int coalesce(struct run *r, const struct tl_event *te, int64_t deadline,
 		if (got <= 0)
 			return got;
 		if (next.u.tcp.seq != first->u.tcp.seq +
-					      first->u.tcp.payload_len)
+					      first->u.tcp.payload_len) {
+			const struct seqmap *m = &r->conn.map;
+			uint32_t at = seqmap_stack_to_script(
+				m, first->u.tcp.seq, false);
+
 			return diag_set(d, EXIT_FAIL, &te->ev->loc,
-					"outbound segments do not follow "
-					"each other: seq %u after %u bytes "
-					"at %u",
-					next.u.tcp.seq,
+					"outbound segments do not add up to "
+					"the %u bytes of this line: after "
+					"%u:%u(%u) the stack sent seq %u, "
+					"not %u",
+					want, at,
+					at + first->u.tcp.payload_len,
 					first->u.tcp.payload_len,
-					first->u.tcp.seq);
+					seqmap_stack_to_script(
+						m, next.u.tcp.seq, false),
+					at + first->u.tcp.payload_len);
+		}
 		/* The merged segment has the last one's flags (its PSH or
 		 * FIN), the first one's numbers, as packetdrill merges them
 		 * (EXPECTED.tsv's tcp_psh verdicts say so). */
@@ -348,9 +357,10 @@ int run_outbound(struct run *r, const struct tl_event *te,
 		return missing(r, te, s, d);
 	if (judge_time(r, te, s, ts, d))
 		return -1;
-	got = coalesce(r, te, deadline, &p, d);
-	if (got <= 0)
-		return got < 0 ? -1 : missing(r, te, s, d);
+	/* Fewer bytes than the line says by the deadline: what came is
+	 * judged as the segment, so the diff shows how much. */
+	if (coalesce(r, te, deadline, &p, d) < 0)
+		return -1;
 	if (tcp_options_decode(p.u.tcp.options, p.u.tcp.options_len,
 			       l.options, err, sizeof(err)))
 		return diag_set(d, EXIT_FAIL, &te->ev->loc,
