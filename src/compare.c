@@ -131,6 +131,120 @@ static void print_step(const struct record *r, size_t i, int width)
 	       s->f[2], s->f[1], arrow(s->f[0]), s->f[3]);
 }
 
+/* A segment's text as the fields of one kind each, in the order a script
+ * line writes them: IP fields, flags, seq:end(len), ack, win, urg,
+ * options. */
+enum seg_field { SF_IP, SF_FLAGS, SF_SEQ, SF_ACK, SF_WIN, SF_URG, SF_OPTS,
+		 SF_COUNT };
+
+struct seg_fields {
+	char text[SF_COUNT][DIAG_TEXT_MAX];
+};
+
+/* Split text into s; false if it has a word no field takes (then it is
+ * printed as it is). */
+static bool seg_split(const char *text, struct seg_fields *s)
+{
+	const char *p = text;
+	int next = SF_IP;
+
+	memset(s, 0, sizeof(*s));
+	while (*p) {
+		const char *end;
+		int k;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		if (*p == '<' || *p == '[' || (*p == '(' && next == SF_IP)) {
+			char close = *p == '<' ? '>' : *p == '[' ? ']' : ')';
+
+			end = strchr(p, close);
+			end = end ? end + 1 : p + strlen(p);
+			k = *p == '<' ? SF_OPTS : SF_IP;
+		} else if (!strncmp(p, "ack ", 4) || !strncmp(p, "win ", 4) ||
+			   !strncmp(p, "urg ", 4)) {
+			end = strchr(p + 4, ' ');
+			end = end ? end : p + strlen(p);
+			k = *p == 'a' ? SF_ACK : *p == 'w' ? SF_WIN : SF_URG;
+		} else {
+			end = strchr(p, ' ');
+			end = end ? end : p + strlen(p);
+			k = next <= SF_FLAGS ? SF_FLAGS : SF_SEQ;
+		}
+		if (k < next || s->text[k][0] ||
+		    (size_t)(end - p) >= sizeof(s->text[k]))
+			return false;
+		memcpy(s->text[k], p, (size_t)(end - p));
+		next = k + 1;
+		p = end;
+	}
+	return true;
+}
+
+/* The option lists item by item when they have as many items, so that
+ * one option that differs is marked alone; else as one field. */
+static void pair_options(struct diag *d, const char *a, const char *b)
+{
+	char ca[DIAG_TEXT_MAX], cb[DIAG_TEXT_MAX];
+	char *sa, *sb, *ia, *ib;
+	size_t na = 1, nb = 1;
+
+	for (const char *q = a; *q; q++)
+		na += *q == ',';
+	for (const char *q = b; *q; q++)
+		nb += *q == ',';
+	if (!*a || !*b || na != nb) {
+		diag_pair_add(d, a, b, strcmp(a, b) != 0, false);
+		return;
+	}
+	snprintf(ca, sizeof(ca), "%s", a);
+	snprintf(cb, sizeof(cb), "%s", b);
+	ia = strtok_r(ca, ",", &sa);
+	ib = strtok_r(cb, ",", &sb);
+	while (ia && ib) {
+		char fa[DIAG_TEXT_MAX], fb[DIAG_TEXT_MAX];
+		char *na2 = strtok_r(NULL, ",", &sa);
+		char *nb2 = strtok_r(NULL, ",", &sb);
+		bool last = !na2 || !nb2;
+
+		snprintf(fa, sizeof(fa), "%s%s", ia, last ? "" : ",");
+		snprintf(fb, sizeof(fb), "%s%s", ib, last ? "" : ",");
+		diag_pair_add(d, fa, fb, strcmp(ia, ib) != 0, !last);
+		ia = na2;
+		ib = nb2;
+	}
+}
+
+/* Two segments that differ, under each other field by field, with the
+ * differing fields marked; false when either does not split. */
+static bool align_segments(const char *a, const char *b, char *out_a,
+			   char *out_b, char *marks, size_t len)
+{
+	static struct seg_fields sa, sb;
+	struct diag d = {0};
+
+	if (!seg_split(a, &sa) || !seg_split(b, &sb))
+		return false;
+	diag_set(&d, EXIT_FAIL, NULL, "--compare");
+	diag_pair_begin(&d);
+	for (int k = 0; k < SF_COUNT; k++) {
+		if (!sa.text[k][0] && !sb.text[k][0])
+			continue;
+		if (k == SF_OPTS)
+			pair_options(&d, sa.text[k], sb.text[k]);
+		else
+			diag_pair_add(&d, sa.text[k], sb.text[k],
+				      strcmp(sa.text[k], sb.text[k]) != 0,
+				      false);
+	}
+	if (d.columns <= 0)
+		return false;
+	diag_pair_align(&d, out_a, out_b, marks, len);
+	return true;
+}
+
 /* Steps agree when they are the same kind of step with the same text and
  * leave the stack in the same state; times are each stack's own. */
 static bool same_step(const struct step *a, const struct step *b)
@@ -138,6 +252,38 @@ static bool same_step(const struct step *a, const struct step *b)
 	return !strcmp(a->f[0], b->f[0]) && !strcmp(a->f[1], b->f[1]) &&
 	       !strcmp(a->f[3], b->f[3]) && !strcmp(a->f[4], b->f[4]) &&
 	       !strcmp(a->f[5], b->f[5]);
+}
+
+/* Step i where both runs sent (or were sent) a segment and the two
+ * differ: the segments aligned and the fields that differ marked. */
+static bool print_segments(const struct record *ra, const struct record *rb,
+			   size_t i, int width)
+{
+	static char ta[2 * DIAG_TEXT_MAX], tb[2 * DIAG_TEXT_MAX],
+		marks[2 * DIAG_TEXT_MAX];
+	const struct step *a, *b;
+	char pa[128], pb[128];
+	int la, lb, w;
+
+	if (i >= ra->count || i >= rb->count)
+		return false;
+	a = &ra->steps[i];
+	b = &rb->steps[i];
+	if (a->f[4][0] || b->f[4][0] || strcmp(a->f[0], b->f[0]) ||
+	    !strcmp(arrow(a->f[0]), "   ") ||
+	    !align_segments(a->f[3], b->f[3], ta, tb, marks, sizeof(ta)))
+		return false;
+	la = snprintf(pa, sizeof(pa), "  %-*s  %3zu. %10s s  %-12s %s ",
+		      width, ra->stack, i + 1, a->f[2], a->f[1],
+		      arrow(a->f[0]));
+	lb = snprintf(pb, sizeof(pb), "  %-*s  %3zu. %10s s  %-12s %s ",
+		      width, rb->stack, i + 1, b->f[2], b->f[1],
+		      arrow(b->f[0]));
+	w = la > lb ? la : lb;
+	printf("%-*s%s\n%-*s%s\n", w, pa, ta, w, pb, tb);
+	if (marks[0])
+		printf("%*s%s\n", w, "", marks);
+	return true;
 }
 
 int check_compare(const char *path, const char *stacks,
@@ -194,8 +340,10 @@ int check_compare(const char *path, const char *stacks,
 		print_step(&ra, i - 1, width);
 		printf("  %-*s  (step %zu: the same on both)\n", width, "", i);
 	}
-	print_step(&ra, i, width);
-	print_step(&rb, i, width);
+	if (!print_segments(&ra, &rb, i, width)) {
+		print_step(&ra, i, width);
+		print_step(&rb, i, width);
+	}
 	status = EXIT_FAIL;
 out:
 	fflush(stdout);
