@@ -306,10 +306,15 @@ static int check_ip(struct run *r, const struct tl_event *te,
 	if (ip->has_ttl && p->ttl != ip->ttl)
 		return diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
 				"expected ttl %u, got ttl %u", ip->ttl, p->ttl);
+	if (x->flowlabel_bad && p->flowlabel == 0)
+		return diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
+				"expected flowlabel %#x, got a segment without "
+				"a flow label (0)",
+				ip->flowlabel);
 	if (x->flowlabel_bad)
 		return diag_set(d, EXIT_FAIL, &te->ev->u.packet.ip_loc,
-				"flowlabel %#x stands for the stack's %#x, got "
-				"%#x",
+				"flowlabel %#x stands for the stack's %#x (the "
+				"label it was first seen with), got %#x",
 				ip->flowlabel,
 				ip->flowlabel == r->flowlabel_script
 					? r->flowlabel_live
