@@ -137,7 +137,8 @@ static int judge_time(struct run *r, const struct tl_event *te,
 }
 
 /* Segments a TSO/GRO stack would have sent as one: add up consecutive
- * payloads until the scripted length (SCRIPT-LANGUAGE.md 3). */
+ * payloads until the scripted length (SCRIPT-LANGUAGE.md 3) or the
+ * deadline, whichever comes first; -1 on an error. */
 static int coalesce(struct run *r, const struct tl_event *te, int64_t deadline,
 		    struct packet *first, struct diag *d)
 {
@@ -150,7 +151,7 @@ static int coalesce(struct run *r, const struct tl_event *te, int64_t deadline,
 		int64_t ts;
 		int got = next_segment(r, deadline, &next, &ts, d);
 
-		if (got <= 0)
+		if (got <= 0) /* 0: none by the deadline, judged as it is */
 			return got;
 		if (next.u.tcp.seq != first->u.tcp.seq +
 					      first->u.tcp.payload_len) {
@@ -176,7 +177,7 @@ static int coalesce(struct run *r, const struct tl_event *te, int64_t deadline,
 		first->u.tcp.payload_len += next.u.tcp.payload_len;
 		first->u.tcp.flags = next.u.tcp.flags;
 	}
-	return 1;
+	return 0;
 }
 
 static int missing(struct run *r, const struct tl_event *te,

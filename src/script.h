@@ -365,7 +365,8 @@ char *script_read_source(const char *path, size_t *len, struct diag *d);
 
 /* --check: d is in all-errors mode (d->all set); every syntax error goes
  * there, parsing resumes at the next line that starts like an event, and
- * the script holds whatever parsed. Never NULL. */
+ * the script holds whatever parsed, its include lines expanded where
+ * they could be (includes_lost says when one could not). Never NULL. */
 struct script *script_parse_all(const char *display_name, const char *text,
 				size_t len,
 				const struct script_define *defines,
